@@ -1,0 +1,3 @@
+// The kernel module's exports: one file per update-rule family.
+export { sgd_step, sgd_momentum_step } from './sgd';
+export { adam_step } from './adam';

@@ -1,0 +1,25 @@
+/**
+ * Typed errors. Every error edgeoptim throws on bad input is an EdgeOptimError subclass with a
+ * message naming the problem; a call that throws has modified nothing.
+ */
+export class EdgeOptimError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A hyperparameter is out of range, of the wrong type, or unknown to the rule. */
+export class InvalidOptionError extends EdgeOptimError {}
+
+/** A tensor declaration or access is wrong: unknown name, bad shape, wrong length or dtype. */
+export class TensorError extends EdgeOptimError {}
+
+/** A state dict does not fit this optimizer (other rule, other layout, bad contents). */
+export class StateDictError extends EdgeOptimError {}
+
+/** The WebAssembly kernels were used before `await init()` finished. */
+export class NotInitializedError extends EdgeOptimError {}
+
+/** The arena does not fit the limits of WebAssembly memory (or of the device). */
+export class ArenaTooLargeError extends EdgeOptimError {}

@@ -1,0 +1,15 @@
+// edgeoptim's public API.
+export { init, initSync, isInitialized } from './wasm/loader';
+export {
+  Optimizer,
+  type TensorInit, type ParamDict, type GroupInput, type ParamsInput, type ParamGroup, type StateDict, type TensorState,
+} from './optimizer';
+export {
+  EdgeOptimError, InvalidOptionError, TensorError, StateDictError, NotInitializedError, ArenaTooLargeError,
+} from './errors';
+export { ALIGN_ELEMENTS, planLayout, parameterCount, type ArenaLayout, type GroupLayout, type TensorLayout } from './layout';
+export type { RuleSpec, SlotSpec, Scalars, GroupVectors } from './rules/spec';
+export { RULES } from './rules/index';
+export { SGD, sgdSpec, type SGDOptions } from './rules/sgd';
+export { Adam, adamSpec, type AdamOptions } from './rules/adam';
+export { AdamW, adamwSpec, type AdamWOptions } from './rules/adamw';

@@ -1,0 +1,408 @@
+/**
+ * The optimizer API shared by every rule: named tensors in parameter groups, zero-copy views into
+ * the arena, one kernel call per group per step, torch-style state dicts.
+ */
+import { WasmArena } from './arena';
+import { StateDictError, TensorError, InvalidOptionError, NotInitializedError } from './errors';
+import { isInitialized } from './wasm/loader';
+import { ALIGN_ELEMENTS, planLayout, shapeSize, type ArenaLayout, type GroupLayout, type TensorLayout } from './layout';
+import type { RuleSpec, Scalars, SlotSpec } from './rules/spec';
+import { checkKnownKeys } from './validate';
+
+/** A tensor declaration: a shape (zeros), a Float32Array (1-D initial values), or both. */
+export type TensorInit =
+  | readonly number[]
+  | Float32Array
+  | { readonly shape: readonly number[]; readonly data?: ArrayLike<number> };
+
+/** Tensors by name. */
+export type ParamDict = Readonly<Record<string, TensorInit>>;
+
+/** A parameter group: its tensors and the options it overrides. */
+export type GroupInput<O> = Partial<O> & { readonly params: ParamDict };
+
+/** One group's tensors, or several groups. */
+export type ParamsInput<O> = ParamDict | readonly GroupInput<O>[];
+
+/** A live parameter group: assign to its options (e.g. `lr`) between steps. */
+export type ParamGroup<O> = O & { readonly params: readonly string[] };
+
+/** Per-tensor state in torch's naming: `step`, other scalars, and the slots' values (copies). */
+export type TensorState = Record<string, number | Float32Array>;
+
+export interface StateDict<O = Record<string, unknown>> {
+  /** The rule that wrote it, e.g. 'adam'. */
+  readonly rule: string;
+  readonly state: Readonly<Record<string, TensorState>>;
+  readonly param_groups: readonly (O & { readonly params: readonly string[] })[];
+}
+
+/** Internal knobs, used by tests to pack tensors without alignment padding. */
+export interface ArenaConfig {
+  readonly alignElements?: number;
+}
+
+interface GroupRuntime {
+  readonly layout: GroupLayout;
+  /** The state slots allocated for this group (besides param and grad). */
+  readonly stateSlots: readonly string[];
+  scalars: Scalars;
+}
+
+interface TensorEntry {
+  readonly group: number;
+  readonly layout: TensorLayout;
+}
+
+interface ParsedTensor {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly data?: ArrayLike<number>;
+}
+
+const cloneValue = (v: unknown): unknown => (Array.isArray(v) ? [...v] : v);
+
+function cloneOptions<T extends object>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = cloneValue(v);
+  return out as T;
+}
+
+function parseTensor(name: string, init: TensorInit): ParsedTensor {
+  if (init instanceof Float32Array) return { name, shape: [init.length], data: init };
+  if (Array.isArray(init)) return { name, shape: init };
+  if (ArrayBuffer.isView(init)) {
+    throw new TensorError(
+      `Tensor '${name}' must be a Float32Array, a shape array or { shape, data }; got ${init.constructor.name}`,
+    );
+  }
+  if (init && typeof init === 'object' && 'shape' in init) {
+    const { shape, data } = init as { shape: readonly number[]; data?: ArrayLike<number> };
+    if (data !== undefined) {
+      const size = shapeSize(name, shape);
+      if (typeof data !== 'object' || typeof data.length !== 'number' || data.length !== size) {
+        throw new TensorError(
+          `Tensor '${name}': data has ${String((data as ArrayLike<number>)?.length)} elements but shape [${shape.join(', ')}] needs ${size}`,
+        );
+      }
+    }
+    return { name, shape, data };
+  }
+  throw new TensorError(`Tensor '${name}' must be a Float32Array, a shape array or { shape, data }`);
+}
+
+function normalizeGroups<O>(params: ParamsInput<O>): GroupInput<O>[] {
+  if (Array.isArray(params)) {
+    if (params.length === 0) throw new TensorError('The optimizer got an empty list of parameter groups');
+    return params.map((g, i) => {
+      if (!g || typeof g !== 'object' || !g.params || typeof g.params !== 'object') {
+        throw new TensorError(`Parameter group ${i} has no 'params' object`);
+      }
+      return g;
+    });
+  }
+  if (!params || typeof params !== 'object') throw new TensorError('The optimizer needs tensors: { name: shape | Float32Array }');
+  return [{ params } as GroupInput<O>];
+}
+
+export class Optimizer<O extends object, C = unknown> {
+  /** The rule's registry name, e.g. 'adam'. */
+  readonly rule: string;
+  readonly defaults: Readonly<O>;
+  /** Live groups: change options (e.g. `paramGroups[0].lr = 1e-4`) between steps. */
+  readonly paramGroups: ParamGroup<O>[];
+  /** The arena layout shared with the GPU path and checkpoints. */
+  readonly layout: ArenaLayout;
+
+  private readonly spec: RuleSpec<O, C>;
+  private readonly arena: WasmArena;
+  private readonly groups: GroupRuntime[];
+  private readonly tensors = new Map<string, TensorEntry>();
+  private readonly views = new Map<string, Float32Array>();
+  private readonly optionKeys: readonly string[];
+
+  constructor(spec: RuleSpec<O, C>, params: ParamsInput<O>, options: Partial<O> = {}, config: ArenaConfig = {}) {
+    if (!isInitialized()) {
+      throw new NotInitializedError('edgeoptim is not initialized: call `await init()` before creating an optimizer');
+    }
+    this.spec = spec;
+    this.rule = spec.name;
+    this.defaults = spec.defaults;
+    this.optionKeys = Object.keys(spec.defaults);
+    checkKnownKeys(spec.name, options, this.optionKeys);
+    const base = { ...spec.defaults, ...cloneOptions(options) } as O;
+
+    const inputs = normalizeGroups(params);
+    const groupOptions: O[] = [];
+    const groupTensors: ParsedTensor[][] = [];
+    for (const input of inputs) {
+      const { params: dict, ...overrides } = input;
+      checkKnownKeys(spec.name, overrides, this.optionKeys);
+      const o = { ...base, ...cloneOptions(overrides) } as O;
+      spec.validate(o);
+      const parsed: ParsedTensor[] = [];
+      for (const [name, init] of Object.entries(dict)) {
+        if (groupTensors.some((ts) => ts.some((t) => t.name === name)) || parsed.some((t) => t.name === name)) {
+          throw new TensorError(`Tensor '${name}' appears in more than one parameter group`);
+        }
+        parsed.push(parseTensor(name, init));
+      }
+      groupOptions.push(o);
+      groupTensors.push(parsed);
+    }
+
+    const slotSpecs: SlotSpec[][] = groupOptions.map((o) => [...spec.slots(o)]);
+    this.layout = planLayout(
+      groupTensors.map((tensors, i) => ({ tensors, slots: ['param', 'grad', ...slotSpecs[i].map((s) => s.name)] })),
+      config.alignElements ?? ALIGN_ELEMENTS,
+    );
+    this.arena = new WasmArena(this.layout);
+
+    this.groups = this.layout.groups.map((layout, i) => ({
+      layout,
+      stateSlots: slotSpecs[i].map((s) => s.name),
+      scalars: { ...(spec.initialScalars?.(groupOptions[i]) ?? {}), step: 0 },
+    }));
+    this.paramGroups = groupOptions.map((o, i) => ({ ...o, params: Object.freeze(groupTensors[i].map((t) => t.name)) }));
+
+    this.layout.groups.forEach((layout, g) => {
+      for (const t of layout.tensors) this.tensors.set(t.name, { group: g, layout: t });
+      for (const s of slotSpecs[g]) if (s.init) this.slotView(g, s.name).fill(s.init);
+    });
+    for (const ts of groupTensors) for (const t of ts) if (t.data) this.param(t.name).set(t.data);
+  }
+
+  /** Names of all tensors, in declaration order. */
+  get tensorNames(): string[] {
+    return [...this.tensors.keys()];
+  }
+
+  /** The number of steps group `group` has taken. */
+  stepCount(group = 0): number {
+    return this.groupRuntime(group).scalars.step;
+  }
+
+  /** The shape a tensor was declared with. */
+  shape(name: string): readonly number[] {
+    return this.entry(name).layout.shape;
+  }
+
+  /** Zero-copy view of a parameter. Write to it to set values; it stays valid for the optimizer's life. */
+  param(name: string): Float32Array {
+    return this.tensorView(name, 'param');
+  }
+
+  /** Zero-copy view of a gradient: write your gradients here before `step()`. */
+  grad(name: string): Float32Array {
+    return this.tensorView(name, 'grad');
+  }
+
+  /** Zero-copy view of one state slot of a tensor, e.g. `state('w', 'exp_avg')`. */
+  state(name: string, slot: string): Float32Array {
+    const { group } = this.entry(name);
+    if (!this.groups[group].stateSlots.includes(slot)) {
+      const have = this.groups[group].stateSlots;
+      throw new TensorError(
+        `Unknown state slot '${slot}' for ${this.rule}; this tensor's slots are: ${have.length ? have.join(', ') : '(none)'}`,
+      );
+    }
+    return this.tensorView(name, slot);
+  }
+
+  /** Copies `data` into a parameter (the copy-in path for arrays you own: O(n)). */
+  setParam(name: string, data: ArrayLike<number>): void {
+    this.copyIn(name, 'param', data);
+  }
+
+  /** Copies `data` into a gradient (the copy-in path for arrays you own: O(n)). */
+  setGrad(name: string, data: ArrayLike<number>): void {
+    this.copyIn(name, 'grad', data);
+  }
+
+  /** Sets every gradient to zero (one fill per group). */
+  zeroGrad(): void {
+    this.groups.forEach((_, g) => this.slotView(g, 'grad').fill(0));
+  }
+
+  /**
+   * Updates every tensor of every group: one kernel call per group. Options are validated for all
+   * groups before anything is written, so a throwing step changes nothing.
+   */
+  step(closure?: () => number): number | undefined {
+    const loss = closure?.();
+    const plans = this.groups.map((g, i) => {
+      const o = this.checkedGroupOptions(i);
+      const scalars = { ...g.scalars, step: g.scalars.step + 1 };
+      return { o, scalars, coef: this.spec.coefficients(o, scalars) };
+    });
+    plans.forEach((plan, i) => {
+      const { layout } = this.groups[i];
+      this.spec.wasmStep(this.arena.kernels, layout.slotByteOffset, layout.slotLength, plan.o, plan.coef, plan.scalars);
+      this.groups[i].scalars = plan.scalars;
+    });
+    return loss;
+  }
+
+  /** A snapshot of state and options; slot values are copies, keys follow torch's names. */
+  stateDict(): StateDict<O> {
+    const state: Record<string, TensorState> = {};
+    this.groups.forEach((g) => {
+      for (const t of g.layout.tensors) {
+        const entry: TensorState = { ...g.scalars };
+        for (const slot of g.stateSlots) entry[slot] = this.tensorView(t.name, slot).slice();
+        state[t.name] = entry;
+      }
+    });
+    const param_groups = this.paramGroups.map((pg) => ({ ...cloneOptions(pg), params: [...pg.params] }));
+    return { rule: this.rule, state, param_groups };
+  }
+
+  /** Loads a state dict from `stateDict()`; everything is checked before anything is written. */
+  loadStateDict(sd: StateDict<O>): void {
+    if (!sd || typeof sd !== 'object') throw new StateDictError('loadStateDict expects an object from stateDict()');
+    if (sd.rule !== this.rule) {
+      throw new StateDictError(`State dict was saved by rule '${String(sd.rule)}'; this optimizer is '${this.rule}'`);
+    }
+    const groups = sd.param_groups;
+    if (!Array.isArray(groups) || groups.length !== this.groups.length) {
+      throw new StateDictError(
+        `State dict has ${Array.isArray(groups) ? groups.length : 'no'} parameter groups; this optimizer has ${this.groups.length}`,
+      );
+    }
+    const writes: (() => void)[] = [];
+    groups.forEach((pg, gi) => {
+      const runtime = this.groups[gi];
+      const names = runtime.layout.tensors.map((t) => t.name);
+      const { params, ...options } = pg as ParamGroup<O>;
+      if (!Array.isArray(params) || params.length !== names.length || params.some((p, k) => p !== names[k])) {
+        throw new StateDictError(
+          `Parameter group ${gi} holds [${String(params)}] in the state dict but [${names.join(', ')}] here`,
+        );
+      }
+      checkKnownKeys(this.rule, options, this.optionKeys);
+      const o = { ...this.spec.defaults, ...cloneOptions(options) } as O;
+      this.spec.validate(o);
+      const scalars = this.readGroupScalars(sd, gi, runtime);
+      for (const t of runtime.layout.tensors) {
+        const entry = sd.state?.[t.name];
+        if (!entry) continue;
+        for (const key of Object.keys(entry)) {
+          if (key in scalars || runtime.stateSlots.includes(key)) continue;
+          throw new StateDictError(`State of tensor '${t.name}' has '${key}', which is not part of ${this.rule}'s state here`);
+        }
+        for (const slot of runtime.stateSlots) {
+          const values = entry[slot];
+          if (values === undefined) {
+            throw new StateDictError(`State of tensor '${t.name}' lacks slot '${slot}'`);
+          }
+          if (typeof values !== 'object' || (values as ArrayLike<number>).length !== t.size) {
+            throw new StateDictError(
+              `State slot '${slot}' of tensor '${t.name}' has ${String((values as ArrayLike<number>)?.length)} elements; expected ${t.size}`,
+            );
+          }
+          writes.push(() => this.tensorView(t.name, slot).set(values as ArrayLike<number>));
+        }
+      }
+      writes.push(() => {
+        Object.assign(this.paramGroups[gi], o);
+        runtime.scalars = scalars;
+      });
+    });
+    for (const write of writes) write();
+  }
+
+  /** Zero-copy view of a whole slot of a group (all tensors, padding included). */
+  slotView(group: number, slot: string): Float32Array {
+    const { layout } = this.groupRuntime(group);
+    const offset = layout.slotByteOffset[slot];
+    if (offset === undefined) throw new TensorError(`Group ${group} has no slot '${slot}'; slots: ${layout.slots.join(', ')}`);
+    return this.cachedView(`g${group}\u0000${slot}`, offset, layout.slotLength);
+  }
+
+  /** The group-level scalar state (a copy): `step` and the rule's other scalars. */
+  scalars(group = 0): Scalars {
+    return { ...this.groupRuntime(group).scalars };
+  }
+
+  private readGroupScalars(sd: StateDict<O>, gi: number, runtime: GroupRuntime): Scalars {
+    const fresh: Scalars = {
+      ...(this.spec.initialScalars?.(this.paramGroups[gi]) ?? {}),
+      step: 0,
+    };
+    const entries = runtime.layout.tensors.map((t) => sd.state?.[t.name]);
+    const present = entries.filter((e): e is TensorState => e !== undefined);
+    if (present.length === 0) return fresh;
+    if (present.length !== entries.length) {
+      throw new StateDictError(`State dict has state for some tensors of group ${gi} but not all`);
+    }
+    const scalars: Scalars = { ...fresh };
+    for (const key of Object.keys(fresh)) {
+      const values = present.map((e) => e[key]);
+      if (values.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+        throw new StateDictError(`State of group ${gi} lacks a finite number for '${key}'`);
+      }
+      if (values.some((v) => v !== values[0])) {
+        throw new StateDictError(
+          `Tensors of group ${gi} have different '${key}' values; edgeoptim steps a group's tensors together`,
+        );
+      }
+      scalars[key] = values[0] as number;
+    }
+    return scalars;
+  }
+
+  private checkedGroupOptions(i: number): O {
+    const group = this.paramGroups[i];
+    // Catch options assigned under a wrong name (e.g. `weight_decay`) after construction.
+    if (Object.keys(group).length !== this.optionKeys.length + 1) {
+      const { params: _, ...options } = group;
+      checkKnownKeys(this.rule, options, this.optionKeys);
+    }
+    this.spec.validate(group);
+    const allocated = this.groups[i].stateSlots;
+    for (const slot of this.spec.slots(group)) {
+      if (!allocated.includes(slot.name)) {
+        throw new InvalidOptionError(
+          `Parameter group ${i}: these options need state slot '${slot.name}', which was not allocated at construction; create the optimizer with them instead`,
+        );
+      }
+    }
+    return group;
+  }
+
+  private entry(name: string): TensorEntry {
+    const e = this.tensors.get(name);
+    if (!e) throw new TensorError(`Unknown tensor '${name}'; tensors: ${this.tensorNames.join(', ')}`);
+    return e;
+  }
+
+  private groupRuntime(group: number): GroupRuntime {
+    const g = this.groups[group];
+    if (!g) throw new TensorError(`No parameter group ${group}; this optimizer has ${this.groups.length}`);
+    return g;
+  }
+
+  private tensorView(name: string, slot: string): Float32Array {
+    const { group, layout } = this.entry(name);
+    const base = this.groups[group].layout.slotByteOffset[slot];
+    return this.cachedView(`t${slot}\u0000${name}`, base + layout.offset * 4, layout.size);
+  }
+
+  private cachedView(key: string, byteOffset: number, length: number): Float32Array {
+    const cached = this.views.get(key);
+    if (cached && cached.buffer === this.arena.memory.buffer) return cached;
+    const view = this.arena.view(byteOffset, length);
+    this.views.set(key, view);
+    return view;
+  }
+
+  private copyIn(name: string, slot: string, data: ArrayLike<number>): void {
+    const view = this.tensorView(name, slot);
+    if (!data || typeof data.length !== 'number' || data.length !== view.length) {
+      throw new TensorError(
+        `Tensor '${name}' has ${view.length} elements; got ${String(data?.length)} values`,
+      );
+    }
+    view.set(data);
+  }
+}

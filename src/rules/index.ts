@@ -1,0 +1,11 @@
+// The rule registry: every spec by its name (used by generic code, checkpoints and tests).
+import type { AnyRuleSpec } from './spec';
+import { sgdSpec } from './sgd';
+import { adamSpec } from './adam';
+import { adamwSpec } from './adamw';
+
+export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
+  [sgdSpec.name]: sgdSpec,
+  [adamSpec.name]: adamSpec,
+  [adamwSpec.name]: adamwSpec,
+};
