@@ -1,7 +1,9 @@
 // Option checks shared by the rule specs. Messages follow torch's wording so users can search them.
 import { InvalidOptionError } from './errors';
 
-const fmt = (x: unknown): string => (typeof x === 'number' && Number.isInteger(x) ? x.toFixed(1) : String(x));
+const fmt = (x: unknown): string => String(x);
+/** Betas print like Python floats (`1.0`), matching torch's messages users search for. */
+const fmtFloat = (x: unknown): string => (typeof x === 'number' && Number.isInteger(x) ? x.toFixed(1) : String(x));
 
 function requireNumber(name: string, x: unknown): asserts x is number {
   if (typeof x !== 'number' || Number.isNaN(x)) {
@@ -40,7 +42,7 @@ export function checkBetas(betas: unknown, label = 'beta'): void {
   }
   betas.forEach((b, i) => {
     requireNumber(`${label} parameter at index ${i}`, b);
-    if (!(b >= 0 && b < 1)) throw new InvalidOptionError(`Invalid ${label} parameter at index ${i}: ${fmt(b)}`);
+    if (!(b >= 0 && b < 1)) throw new InvalidOptionError(`Invalid ${label} parameter at index ${i}: ${fmtFloat(b)}`);
   });
 }
 
