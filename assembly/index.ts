@@ -1,3 +1,4 @@
 // The kernel module's exports: one file per update-rule family.
 export { sgd_step, sgd_momentum_step } from './sgd';
 export { adam_step } from './adam';
+export { adagrad_step } from './adagrad';

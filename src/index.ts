@@ -13,3 +13,4 @@ export { RULES } from './rules/index';
 export { SGD, sgdSpec, type SGDOptions } from './rules/sgd';
 export { Adam, adamSpec, type AdamOptions } from './rules/adam';
 export { AdamW, adamwSpec, type AdamWOptions } from './rules/adamw';
+export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';

@@ -3,9 +3,11 @@ import type { AnyRuleSpec } from './spec';
 import { sgdSpec } from './sgd';
 import { adamSpec } from './adam';
 import { adamwSpec } from './adamw';
+import { adagradSpec } from './adagrad';
 
 export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [sgdSpec.name]: sgdSpec,
   [adamSpec.name]: adamSpec,
   [adamwSpec.name]: adamwSpec,
+  [adagradSpec.name]: adagradSpec,
 };

@@ -13,4 +13,5 @@ export interface KernelExports {
     stepSize: number, invBc2Sqrt: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number,
     weightDecay: number, paramScale: number, gradSign: number, amsgrad: number,
   ): void;
+  adagrad_step(param: number, grad: number, sum: number, n: number, clr: number, weightDecay: number, eps: number, gradSign: number): void;
 }
