@@ -14,3 +14,4 @@ export { SGD, sgdSpec, type SGDOptions } from './rules/sgd';
 export { Adam, adamSpec, type AdamOptions } from './rules/adam';
 export { AdamW, adamwSpec, type AdamWOptions } from './rules/adamw';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';
+export { Adadelta, adadeltaSpec, type AdadeltaOptions } from './rules/adadelta';

@@ -4,10 +4,12 @@ import { sgdSpec } from './sgd';
 import { adamSpec } from './adam';
 import { adamwSpec } from './adamw';
 import { adagradSpec } from './adagrad';
+import { adadeltaSpec } from './adadelta';
 
 export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [sgdSpec.name]: sgdSpec,
   [adamSpec.name]: adamSpec,
   [adamwSpec.name]: adamwSpec,
   [adagradSpec.name]: adagradSpec,
+  [adadeltaSpec.name]: adadeltaSpec,
 };

@@ -14,4 +14,8 @@ export interface KernelExports {
     weightDecay: number, paramScale: number, gradSign: number, amsgrad: number,
   ): void;
   adagrad_step(param: number, grad: number, sum: number, n: number, clr: number, weightDecay: number, eps: number, gradSign: number): void;
+  adadelta_step(
+    param: number, grad: number, squareAvg: number, accDelta: number, n: number,
+    lr: number, rho: number, oneMinusRho: number, eps: number, weightDecay: number, gradSign: number,
+  ): void;
 }
