@@ -68,6 +68,30 @@ function cloneOptions<T extends object>(o: T): T {
   return out as T;
 }
 
+/** Option values as last validated: arrays copied, so in-place edits (`betas[0] = 1`) are seen. */
+interface OptionSnapshot {
+  readonly keyCount: number;
+  readonly values: readonly unknown[];
+}
+
+function snapshotOptions(group: object, keys: readonly string[]): OptionSnapshot {
+  const g = group as Record<string, unknown>;
+  return { keyCount: Object.keys(g).length, values: keys.map((k) => cloneValue(g[k])) };
+}
+
+function sameOptions(snap: OptionSnapshot, group: object, keys: readonly string[]): boolean {
+  const g = group as Record<string, unknown>;
+  for (let k = 0; k < keys.length; k++) {
+    const now = g[keys[k]];
+    const then = snap.values[k];
+    if (now === then) continue;
+    if (!Array.isArray(now) || !Array.isArray(then) || now.length !== then.length) return false;
+    for (let j = 0; j < now.length; j++) if (now[j] !== then[j]) return false;
+  }
+  // A key added under another name (a typo) changes the count; checked only when values match.
+  return Object.keys(g).length === snap.keyCount;
+}
+
 function parseTensor(name: string, init: TensorInit): ParsedTensor {
   if (init instanceof Float32Array) return { name, shape: [init.length], data: init };
   if (Array.isArray(init)) return { name, shape: init };
@@ -120,6 +144,9 @@ export class Optimizer<O extends object, C = unknown> {
   private readonly tensors = new Map<string, TensorEntry>();
   private readonly views = new Map<string, Float32Array>();
   private readonly optionKeys: readonly string[];
+  /** Per group, the option values last validated (see checkedGroupOptions). */
+  private readonly validated: (OptionSnapshot | undefined)[] = [];
+  private readonly plans: { o: O; scalars: Scalars; coef: C }[] = [];
 
   constructor(spec: RuleSpec<O, C>, params: ParamsInput<O>, options: Partial<O> = {}, config: ArenaConfig = {}) {
     if (!isInitialized()) {
@@ -230,16 +257,20 @@ export class Optimizer<O extends object, C = unknown> {
    */
   step(closure?: () => number): number | undefined {
     const loss = closure?.();
-    const plans = this.groups.map((g, i) => {
+    const count = this.groups.length;
+    const plans = this.plans;
+    for (let i = 0; i < count; i++) {
       const o = this.checkedGroupOptions(i);
-      const scalars = { ...g.scalars, step: g.scalars.step + 1 };
-      return { o, scalars, coef: this.spec.coefficients(o, scalars) };
-    });
-    plans.forEach((plan, i) => {
+      const prev = this.groups[i].scalars;
+      const scalars = { ...prev, step: prev.step + 1 };
+      plans[i] = { o, scalars, coef: this.spec.coefficients(o, scalars) };
+    }
+    for (let i = 0; i < count; i++) {
       const { layout } = this.groups[i];
+      const plan = plans[i];
       this.spec.wasmStep(this.arena.kernels, layout.slotByteOffset, layout.slotLength, plan.o, plan.coef, plan.scalars);
       this.groups[i].scalars = plan.scalars;
-    });
+    }
     return loss;
   }
 
@@ -351,13 +382,13 @@ export class Optimizer<O extends object, C = unknown> {
     return scalars;
   }
 
+  /** The group's options, validated; re-validation is skipped while they are unchanged. */
   private checkedGroupOptions(i: number): O {
     const group = this.paramGroups[i];
+    if (this.validated[i] && sameOptions(this.validated[i], group, this.optionKeys)) return group;
     // Catch options assigned under a wrong name (e.g. `weight_decay`) after construction.
-    if (Object.keys(group).length !== this.optionKeys.length + 1) {
-      const { params: _, ...options } = group;
-      checkKnownKeys(this.rule, options, this.optionKeys);
-    }
+    const { params: _, ...options } = group;
+    checkKnownKeys(this.rule, options, this.optionKeys);
     this.spec.validate(group);
     const allocated = this.groups[i].stateSlots;
     for (const slot of this.spec.slots(group)) {
@@ -367,6 +398,7 @@ export class Optimizer<O extends object, C = unknown> {
         );
       }
     }
+    this.validated[i] = snapshotOptions(group, this.optionKeys);
     return group;
   }
 

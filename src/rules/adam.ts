@@ -27,13 +27,12 @@ export interface AdamOptions {
 
 /** Per-step scalars shared by Adam and AdamW. */
 export interface AdamCoefficients {
-  /** γ / (1 − β1^t). */
+  /** γ sqrt(1 − β2^t) / (1 − β1^t): the bias corrections folded into one factor. */
   readonly stepSize: number;
-  /** 1 / sqrt(1 − β2^t). */
-  readonly invBc2Sqrt: number;
+  /** ε sqrt(1 − β2^t), so that m / (sqrt(v) + ε̂) · stepSize equals torch's form exactly. */
+  readonly epsHat: number;
   readonly beta1: number;
   readonly beta2: number;
-  readonly eps: number;
   /** Coupled decay added to the gradient (Adam); 0 for AdamW. */
   readonly weightDecay: number;
   /** Factor applied to θ before the update: 1 − γλ for AdamW, 1 for Adam. */
@@ -56,12 +55,12 @@ export const adamSlots = (o: { amsgrad: boolean }) =>
 /** Adam's step scalars; `decoupled` selects AdamW's weight decay. */
 export function adamCoefficients(o: AdamOptions, s: Scalars, decoupled: boolean): AdamCoefficients {
   const [beta1, beta2] = o.betas;
+  const bc2Sqrt = Math.sqrt(1 - beta2 ** s.step);
   return {
-    stepSize: o.lr / (1 - beta1 ** s.step),
-    invBc2Sqrt: 1 / Math.sqrt(1 - beta2 ** s.step),
+    stepSize: (o.lr * bc2Sqrt) / (1 - beta1 ** s.step),
+    epsHat: o.eps * bc2Sqrt,
     beta1,
     beta2,
-    eps: o.eps,
     weightDecay: decoupled ? 0 : o.weightDecay,
     paramScale: decoupled ? 1 - o.lr * o.weightDecay : 1,
     gradSign: o.maximize ? -1 : 1,
@@ -71,7 +70,7 @@ export function adamCoefficients(o: AdamOptions, s: Scalars, decoupled: boolean)
 export function adamWasmStep(k: KernelExports, ptr: SlotPointers, n: number, o: AdamOptions, c: AdamCoefficients): void {
   k.adam_step(
     ptr.param, ptr.grad, ptr.exp_avg, ptr.exp_avg_sq, o.amsgrad ? ptr.max_exp_avg_sq : 0, n,
-    c.stepSize, c.invBc2Sqrt, 1 - c.beta1, c.beta2, 1 - c.beta2, c.eps,
+    c.stepSize, 1 - c.beta1, c.beta2, 1 - c.beta2, c.epsHat,
     c.weightDecay, c.paramScale, c.gradSign, o.amsgrad ? 1 : 0,
   );
 }
@@ -85,7 +84,7 @@ export function adamReferenceStep({ param, grad, slots }: GroupVectors<Float64Ar
     v[i] = c.beta2 * v[i] + (1 - c.beta2) * g * g;
     let vv = v[i];
     if (o.amsgrad) vv = vmax[i] = Math.max(vmax[i], v[i]);
-    param[i] = p - c.stepSize * (m[i] / (Math.sqrt(vv) * c.invBc2Sqrt + c.eps));
+    param[i] = p - c.stepSize * (m[i] / (Math.sqrt(vv) + c.epsHat));
   }
 }
 

@@ -10,8 +10,24 @@ export interface KernelExports {
   ): void;
   adam_step(
     param: number, grad: number, expAvg: number, expAvgSq: number, maxExpAvgSq: number, n: number,
-    stepSize: number, invBc2Sqrt: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number,
+    stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, epsHat: number,
     weightDecay: number, paramScale: number, gradSign: number, amsgrad: number,
+  ): void;
+  hvadam_moments(
+    param: number, grad: number, expAvg: number, expAvgVar: number, lastV: number, n: number,
+    stepSize: number, invBc1: number, invBc2: number, oneMinusBeta1: number, beta1: number, beta2: number,
+    oneMinusBeta2: number, gamma: number, eps: number, epsSum: number, weightDecay: number, paramScale: number,
+    gradSign: number,
+  ): void;
+  hvadam_hidden_step(
+    param: number, expAvg: number, lastV: number, n: number, invBc1: number, k: number, hiddenStep: number, applyStep: number,
+  ): void;
+  hvadam_reset_v(expAvg: number, lastV: number, n: number, invBc1: number): void;
+  lookahead_sync(param: number, slow: number, n: number, alpha: number): void;
+  radam_step(
+    param: number, grad: number, expAvg: number, expAvgSq: number, n: number,
+    stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number,
+    weightDecay: number, paramScale: number, gradSign: number, rectify: number,
   ): void;
   adagrad_step(param: number, grad: number, sum: number, n: number, clr: number, weightDecay: number, eps: number, gradSign: number): void;
   adadelta_step(

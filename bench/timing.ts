@@ -1,0 +1,30 @@
+// Timing helpers: medians of several trials, each long enough to swamp timer resolution.
+
+export interface Timing {
+  /** Median seconds per call. */
+  readonly seconds: number;
+  /** Every trial's seconds per call. */
+  readonly trials: readonly number[];
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+/** Times `fn` over `trials` trials of ~`targetMs` each, after a warm-up; returns per-call seconds. */
+export function timeIt(fn: () => void, { trials = 5, targetMs = 150, warmup = 3 } = {}): Timing {
+  for (let i = 0; i < warmup; i++) fn();
+  const t0 = performance.now();
+  fn();
+  const once = Math.max(performance.now() - t0, 1e-3);
+  const reps = Math.max(1, Math.round(targetMs / once));
+  const results: number[] = [];
+  for (let t = 0; t < trials; t++) {
+    const start = performance.now();
+    for (let r = 0; r < reps; r++) fn();
+    results.push((performance.now() - start) / 1000 / reps);
+  }
+  return { seconds: median(results), trials: results };
+}
