@@ -3,3 +3,4 @@ export { sgd_step, sgd_momentum_step } from './sgd';
 export { adam_step } from './adam';
 export { adagrad_step } from './adagrad';
 export { adadelta_step } from './adadelta';
+export { rmsprop_step } from './rmsprop';

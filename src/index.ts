@@ -15,3 +15,4 @@ export { Adam, adamSpec, type AdamOptions } from './rules/adam';
 export { AdamW, adamwSpec, type AdamWOptions } from './rules/adamw';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';
 export { Adadelta, adadeltaSpec, type AdadeltaOptions } from './rules/adadelta';
+export { RMSprop, rmspropSpec, type RMSpropOptions } from './rules/rmsprop';

@@ -5,6 +5,7 @@ import { adamSpec } from './adam';
 import { adamwSpec } from './adamw';
 import { adagradSpec } from './adagrad';
 import { adadeltaSpec } from './adadelta';
+import { rmspropSpec } from './rmsprop';
 
 export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [sgdSpec.name]: sgdSpec,
@@ -12,4 +13,5 @@ export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [adamwSpec.name]: adamwSpec,
   [adagradSpec.name]: adagradSpec,
   [adadeltaSpec.name]: adadeltaSpec,
+  [rmspropSpec.name]: rmspropSpec,
 };

@@ -34,4 +34,9 @@ export interface KernelExports {
     param: number, grad: number, squareAvg: number, accDelta: number, n: number,
     lr: number, rho: number, oneMinusRho: number, eps: number, weightDecay: number, gradSign: number,
   ): void;
+  rmsprop_step(
+    param: number, grad: number, squareAvg: number, gradAvg: number, momentumBuffer: number, n: number,
+    lr: number, alpha: number, oneMinusAlpha: number, eps: number, weightDecay: number, gradSign: number, momentum: number,
+    centered: number, useMomentum: number,
+  ): void;
 }
