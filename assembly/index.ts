@@ -4,3 +4,4 @@ export { adam_step } from './adam';
 export { adagrad_step } from './adagrad';
 export { adadelta_step } from './adadelta';
 export { rmsprop_step } from './rmsprop';
+export { adamax_step } from './adamax';

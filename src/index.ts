@@ -16,3 +16,4 @@ export { AdamW, adamwSpec, type AdamWOptions } from './rules/adamw';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';
 export { Adadelta, adadeltaSpec, type AdadeltaOptions } from './rules/adadelta';
 export { RMSprop, rmspropSpec, type RMSpropOptions } from './rules/rmsprop';
+export { Adamax, adamaxSpec, type AdamaxOptions } from './rules/adamax';

@@ -6,6 +6,7 @@ import { adamwSpec } from './adamw';
 import { adagradSpec } from './adagrad';
 import { adadeltaSpec } from './adadelta';
 import { rmspropSpec } from './rmsprop';
+import { adamaxSpec } from './adamax';
 
 export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [sgdSpec.name]: sgdSpec,
@@ -14,4 +15,5 @@ export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [adagradSpec.name]: adagradSpec,
   [adadeltaSpec.name]: adadeltaSpec,
   [rmspropSpec.name]: rmspropSpec,
+  [adamaxSpec.name]: adamaxSpec,
 };

@@ -39,4 +39,8 @@ export interface KernelExports {
     lr: number, alpha: number, oneMinusAlpha: number, eps: number, weightDecay: number, gradSign: number, momentum: number,
     centered: number, useMomentum: number,
   ): void;
+  adamax_step(
+    param: number, grad: number, expAvg: number, expInf: number, n: number,
+    clr: number, oneMinusBeta1: number, beta2: number, eps: number, weightDecay: number, gradSign: number,
+  ): void;
 }
