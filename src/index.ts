@@ -9,6 +9,7 @@ export {
 } from './errors';
 export { ALIGN_ELEMENTS, planLayout, parameterCount, type ArenaLayout, type GroupLayout, type TensorLayout } from './layout';
 export type { RuleSpec, SlotSpec, Scalars, GroupVectors } from './rules/spec';
+export * from './schedules/index';
 export { RULES } from './rules/index';
 export { SGD, sgdSpec, type SGDOptions } from './rules/sgd';
 export { Adam, adamSpec, type AdamOptions } from './rules/adam';
