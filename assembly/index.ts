@@ -5,3 +5,4 @@ export { adagrad_step } from './adagrad';
 export { adadelta_step } from './adadelta';
 export { rmsprop_step } from './rmsprop';
 export { adamax_step } from './adamax';
+export { nadam_step } from './nadam';

@@ -18,3 +18,4 @@ export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';
 export { Adadelta, adadeltaSpec, type AdadeltaOptions } from './rules/adadelta';
 export { RMSprop, rmspropSpec, type RMSpropOptions } from './rules/rmsprop';
 export { Adamax, adamaxSpec, type AdamaxOptions } from './rules/adamax';
+export { NAdam, nadamSpec, type NAdamOptions, type NAdamSchedule } from './rules/nadam';

@@ -7,6 +7,7 @@ import { adagradSpec } from './adagrad';
 import { adadeltaSpec } from './adadelta';
 import { rmspropSpec } from './rmsprop';
 import { adamaxSpec } from './adamax';
+import { nadamSpec } from './nadam';
 
 export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [sgdSpec.name]: sgdSpec,
@@ -16,4 +17,5 @@ export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [adadeltaSpec.name]: adadeltaSpec,
   [rmspropSpec.name]: rmspropSpec,
   [adamaxSpec.name]: adamaxSpec,
+  [nadamSpec.name]: nadamSpec,
 };

@@ -43,4 +43,9 @@ export interface KernelExports {
     param: number, grad: number, expAvg: number, expInf: number, n: number,
     clr: number, oneMinusBeta1: number, beta2: number, eps: number, weightDecay: number, gradSign: number,
   ): void;
+  nadam_step(
+    param: number, grad: number, expAvg: number, expAvgSq: number, n: number,
+    gradStep: number, momStep: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, invBc2Sqrt: number, eps: number,
+    weightDecay: number, paramScale: number, gradSign: number,
+  ): void;
 }
