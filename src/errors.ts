@@ -23,3 +23,6 @@ export class NotInitializedError extends EdgeOptimError {}
 
 /** The arena does not fit the limits of WebAssembly memory (or of the device). */
 export class ArenaTooLargeError extends EdgeOptimError {}
+
+/** A gradient holds NaN or ±Inf and the optimizer's `nonFinite` policy is 'error'. */
+export class NonFiniteGradientError extends EdgeOptimError {}

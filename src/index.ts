@@ -2,10 +2,11 @@
 export { init, initSync, isInitialized } from './wasm/loader';
 export {
   Optimizer,
-  type TensorInit, type ParamDict, type GroupInput, type ParamsInput, type ParamGroup, type StateDict, type TensorState,
+  type NonFinitePolicy, type TensorInit, type ParamDict, type GroupInput, type ParamsInput, type ParamGroup, type StateDict, type TensorState,
 } from './optimizer';
 export {
   EdgeOptimError, InvalidOptionError, TensorError, StateDictError, NotInitializedError, ArenaTooLargeError,
+  NonFiniteGradientError,
 } from './errors';
 export { ALIGN_ELEMENTS, planLayout, parameterCount, type ArenaLayout, type GroupLayout, type TensorLayout } from './layout';
 export type { RuleSpec, SlotSpec, Scalars, GroupVectors } from './rules/spec';
@@ -14,6 +15,13 @@ export { RULES } from './rules/index';
 export { SGD, sgdSpec, type SGDOptions } from './rules/sgd';
 export { Adam, adamSpec, type AdamOptions } from './rules/adam';
 export { AdamW, adamwSpec, type AdamWOptions } from './rules/adamw';
+export { HVAdam, hvadamSpec, type HVAdamOptions } from './rules/hvadam';
+export { Lookahead, lookahead, LOOKAHEAD_DEFAULTS, type LookaheadOptions } from './lookahead';
+export {
+  QHM, qhmSpec, qhmFromPid, qhmFromSynthesizedNesterov, qhmFromRobustMomentum, qhmFromAccSgd, qhmFromTwoStateOptimizer,
+  type QHMOptions, type QHMParams, type QHMWeightDecayType,
+} from './rules/qhm';
+export { RAdam, radamSpec, type RAdamOptions } from './rules/radam';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';
 export { Adadelta, adadeltaSpec, type AdadeltaOptions } from './rules/adadelta';
 export { RMSprop, rmspropSpec, type RMSpropOptions } from './rules/rmsprop';

@@ -2,6 +2,14 @@
 // into the arena memory; `n` is an element count; scalars arrive as f32.
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
+  /** 1 when all n floats at ptr are finite, else 0. */
+  all_finite(ptr: number, n: number): number;
+  /** Σ x² over n floats at ptr, accumulated in f64 (assembly/clip.ts). */
+  slot_sum_squares(ptr: number, n: number): number;
+  /** max |x| over n floats at ptr (NaN if any is NaN). */
+  slot_max_abs(ptr: number, n: number): number;
+  slot_scale(ptr: number, n: number, factor: number): void;
+  slot_clamp(ptr: number, n: number, lo: number, hi: number): void;
   sgd_step(param: number, grad: number, n: number, lr: number, weightDecay: number, gradSign: number): void;
   sgd_momentum_step(
     param: number, grad: number, buf: number, n: number,
@@ -12,6 +20,10 @@ export interface KernelExports {
     param: number, grad: number, expAvg: number, expAvgSq: number, maxExpAvgSq: number, n: number,
     stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, epsHat: number,
     weightDecay: number, paramScale: number, gradSign: number, amsgrad: number,
+  ): void;
+  qhm_step(
+    param: number, grad: number, buf: number, n: number,
+    gradCoef: number, bufCoef: number, beta: number, oneMinusBeta: number, weightDecay: number, paramScale: number,
   ): void;
   hvadam_moments(
     param: number, grad: number, expAvg: number, expAvgVar: number, lastV: number, n: number,
