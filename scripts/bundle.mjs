@@ -1,6 +1,9 @@
 // Bundles src/ into dist/ with esbuild: one ESM file per entry point, platform-neutral so the
 // same files load in Node, Deno, Bun, pages and workers. onnxruntime-web stays external (the
-// user's copy), and the GPU entry is separate so the core bundle never pulls it in.
+// user's copy), and the GPU entry is separate so the core bundle never pulls it in. Code both
+// entries use (the optimizer, the wasm loader, the rules) goes to a shared chunk, so there is one
+// copy of it: `init()` from 'edgeoptim' initializes what 'edgeoptim/webgpu' uses, and errors
+// are the same classes for `instanceof`.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 
@@ -11,6 +14,8 @@ await build({
   entryPoints,
   outdir: 'dist',
   bundle: true,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   format: 'esm',
   platform: 'neutral',
   target: 'es2022',
