@@ -11,6 +11,7 @@ export {
 export { ALIGN_ELEMENTS, planLayout, parameterCount, type ArenaLayout, type GroupLayout, type TensorLayout } from './layout';
 export type { RuleSpec, SlotSpec, Scalars, GroupVectors } from './rules/spec';
 export * from './schedules/index';
+export { clipGradNorm, clipGradValue, gradNorm, type ClipGradNormOptions, type ClippableOptimizer } from './toolkit/clip';
 export { RULES } from './rules/index';
 export { SGD, sgdSpec, type SGDOptions } from './rules/sgd';
 export { Adam, adamSpec, type AdamOptions } from './rules/adam';
