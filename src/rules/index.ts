@@ -8,8 +8,10 @@ import { adadeltaSpec } from './adadelta';
 import { rmspropSpec } from './rmsprop';
 import { adamaxSpec } from './adamax';
 import { nadamSpec } from './nadam';
+import { qhmSpec } from './qhm';
 
 export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
+  [qhmSpec.name]: qhmSpec,
   [sgdSpec.name]: sgdSpec,
   [adamSpec.name]: adamSpec,
   [adamwSpec.name]: adamwSpec,
