@@ -1,7 +1,6 @@
 // The kernel module's exports: one file per update-rule family.
 export { sgd_step, sgd_momentum_step } from './sgd';
 export { adam_step } from './adam';
-export { qhm_step } from './qhm';
 export { slot_sum_squares, slot_max_abs, slot_scale, slot_clamp } from './clip';
 export { qhm_step } from './qhm';
 export { hvadam_moments, hvadam_hidden_step, hvadam_reset_v } from './hvadam';

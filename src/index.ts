@@ -16,10 +16,6 @@ export { RULES } from './rules/index';
 export { SGD, sgdSpec, type SGDOptions } from './rules/sgd';
 export { Adam, adamSpec, type AdamOptions } from './rules/adam';
 export { AdamW, adamwSpec, type AdamWOptions } from './rules/adamw';
-export {
-  QHM, qhmSpec, qhmFromPid, qhmFromSynthesizedNesterov, qhmFromRobustMomentum, qhmFromAccSgd, qhmFromTwoStateOptimizer,
-  type QHMOptions, type QHMParams, type QHMWeightDecayType,
-} from './rules/qhm';
 export { HVAdam, hvadamSpec, type HVAdamOptions } from './rules/hvadam';
 export { Lookahead, lookahead, LOOKAHEAD_DEFAULTS, type LookaheadOptions } from './lookahead';
 export {

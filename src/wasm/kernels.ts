@@ -25,10 +25,6 @@ export interface KernelExports {
     param: number, grad: number, buf: number, n: number,
     gradCoef: number, bufCoef: number, beta: number, oneMinusBeta: number, weightDecay: number, paramScale: number,
   ): void;
-  qhm_step(
-    param: number, grad: number, buf: number, n: number,
-    gradCoef: number, bufCoef: number, beta: number, oneMinusBeta: number, weightDecay: number, paramScale: number,
-  ): void;
   hvadam_moments(
     param: number, grad: number, expAvg: number, expAvgVar: number, lastV: number, n: number,
     stepSize: number, invBc1: number, invBc2: number, oneMinusBeta1: number, beta1: number, beta2: number,
