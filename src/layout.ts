@@ -3,8 +3,10 @@
  *
  * Slot-major: for each parameter group, every slot (`param`, `grad`, then the rule's state slots
  * such as `exp_avg`) is one contiguous float32 vector of `slotLength` elements, and every tensor
- * sits at the same element offset in every slot. Offsets are aligned to ALIGN_ELEMENTS (64 bytes),
- * and the padding between tensors is zero in every slot, so a kernel may run over the whole slot.
+ * sits at the same element offset in every slot. Offsets are aligned to ALIGN_ELEMENTS (64 bytes).
+ * Padding between tensors holds param 0 and grad 0, so a kernel may run over the whole slot: state
+ * padding may hold a slot's initial value (Adagrad's accumulator), and with eps = 0 a rule computes
+ * 0/0 there exactly as torch does on a zero gradient. Padding never reaches users or checkpoints.
  * Pure data: no WebAssembly here.
  */
 import { TensorError } from './errors';
