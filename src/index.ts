@@ -12,6 +12,8 @@ export { ALIGN_ELEMENTS, planLayout, parameterCount, type ArenaLayout, type Grou
 export type { RuleSpec, SlotSpec, Scalars, GroupVectors } from './rules/spec';
 export * from './schedules/index';
 export { clipGradNorm, clipGradValue, gradNorm, type ClipGradNormOptions, type ClippableOptimizer } from './toolkit/clip';
+export { Random, type RandomState } from './random';
+export { GradientNoise, type GradientNoiseOptions, type GradientNoiseState } from './toolkit/noise';
 export { RULES } from './rules/index';
 export { SGD, sgdSpec, type SGDOptions } from './rules/sgd';
 export { Adam, adamSpec, type AdamOptions } from './rules/adam';
