@@ -14,6 +14,7 @@ export * from './schedules/index';
 export { clipGradNorm, clipGradValue, gradNorm, type ClipGradNormOptions, type ClippableOptimizer } from './toolkit/clip';
 export { Random, type RandomState } from './random';
 export { GradientNoise, type GradientNoiseOptions, type GradientNoiseState } from './toolkit/noise';
+export { GradAccumulator, type GradAccumulatorOptions, type AccumulatingOptimizer } from './toolkit/accumulate';
 export { RULES } from './rules/index';
 export { SGD, sgdSpec, type SGDOptions } from './rules/sgd';
 export { Adam, adamSpec, type AdamOptions } from './rules/adam';
