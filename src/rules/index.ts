@@ -3,6 +3,7 @@ import type { AnyRuleSpec } from './spec';
 import { sgdSpec } from './sgd';
 import { adamSpec } from './adam';
 import { adamwSpec } from './adamw';
+import { hvadamSpec } from './hvadam';
 import { adagradSpec } from './adagrad';
 import { adadeltaSpec } from './adadelta';
 import { rmspropSpec } from './rmsprop';
@@ -15,6 +16,7 @@ export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [sgdSpec.name]: sgdSpec,
   [adamSpec.name]: adamSpec,
   [adamwSpec.name]: adamwSpec,
+  [hvadamSpec.name]: hvadamSpec,
   [adagradSpec.name]: adagradSpec,
   [adadeltaSpec.name]: adadeltaSpec,
   [rmspropSpec.name]: rmspropSpec,
