@@ -46,7 +46,7 @@ export class GpuRuntime {
   private readonly sessions = new Map<string, Promise<RuleSession>>();
 
   /** Use getRuntime(). */
-  constructor(readonly ort: OrtModule, readonly device: GPUDevice) {
+  constructor(readonly ort: OrtModule, readonly device: GPUDevice, private readonly anchor: OrtSession) {
     void device.lost.then((info) => {
       this.lost = { reason: info.reason ?? 'unknown', message: info.message ?? '' };
     });
@@ -133,14 +133,20 @@ export async function getRuntime(ort?: OrtModule): Promise<GpuRuntime> {
   let pending = runtimes.get(mod);
   if (!pending) {
     pending = (async () => {
-      let device: GPUDevice;
+      let device: GPUDevice | undefined;
+      let anchor: OrtSession;
       try {
+        // ORT's native WebGPU EP creates its device with the first WebGPU session, and destroys it
+        // when the last session is released: this one is created first and never released.
+        const g = new GraphBuilder('edgeoptim_anchor');
+        g.output('y', g.vector('x'));
+        anchor = await mod.InferenceSession.create(g.encode(), { executionProviders: ['webgpu'] });
         device = await mod.env.webgpu.device;
       } catch (err) {
-        throw new BackendUnavailableError(`ONNX Runtime could not get a WebGPU device: ${(err as Error).message}`);
+        throw new BackendUnavailableError(`ONNX Runtime's WebGPU backend could not start: ${(err as Error).message}`);
       }
       if (!device) throw new BackendUnavailableError('ONNX Runtime returned no WebGPU device');
-      return new GpuRuntime(mod, device);
+      return new GpuRuntime(mod, device, anchor);
     })();
     runtimes.set(mod, pending);
     pending.catch(() => runtimes.delete(mod));

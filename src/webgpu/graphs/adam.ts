@@ -13,7 +13,7 @@ export const adamGraph: RuleGraph<AdamOptions, AdamCoefficients> = {
     const out: Record<string, typeof v> = { exp_avg: m, exp_avg_sq: v };
     let vv = v;
     if (o.amsgrad) vv = out.max_exp_avg_sq = g.max(slots.max_exp_avg_sq, v);
-    const denom = g.add(g.mul(g.sqrt(vv), g.scalar('invBc2Sqrt')), g.scalar('eps'));
+    const denom = g.add(g.sqrt(vv), g.scalar('epsHat'));
     return { param: g.sub(p, g.mul(g.scalar('stepSize'), g.div(m, denom))), slots: out };
   },
   scalars: (c) => ({ ...c, oneMinusBeta1: 1 - c.beta1, oneMinusBeta2: 1 - c.beta2 }),

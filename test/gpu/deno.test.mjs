@@ -1,0 +1,28 @@
+// Deno runner for the WebGPU cases: `deno test -A --no-lock test/gpu/deno.test.mjs` after
+// `npm run build`. Deno has navigator.gpu built in (Mesa's lavapipe or llvmpipe here).
+import * as ort from 'onnxruntime-web/webgpu';
+import * as eo from '../../dist/index.js';
+import * as gpu from '../../dist/webgpu.js';
+import { makeCases } from './cases.mjs';
+
+ort.env.logLevel = 'error';
+await eo.init();
+const probe = await gpu.probeWebGpu();
+if (!probe.available) {
+  if (Deno.env.get('CI') === 'true') throw new Error(`WebGPU is required in CI: ${probe.reason}`);
+  console.warn(`skipping the WebGPU cases: ${probe.reason}`);
+}
+
+const ctx = { eo, gpu, ort };
+for (const c of makeCases(ctx)) {
+  Deno.test({
+    name: c.name,
+    ignore: !probe.available,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      const note = await c.fn();
+      if (note) console.log(`    ${note}`);
+    },
+  });
+}
