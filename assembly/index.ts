@@ -3,6 +3,7 @@ export { sgd_step, sgd_momentum_step } from './sgd';
 export { adam_step } from './adam';
 export { slot_sum_squares, slot_max_abs, slot_scale, slot_clamp } from './clip';
 export { qhm_step } from './qhm';
+export { qhadam_step } from './qhadam';
 export { hvadam_moments, hvadam_hidden_step, hvadam_reset_v } from './hvadam';
 export { lookahead_sync } from './lookahead';
 export { radam_step } from './radam';

@@ -25,6 +25,7 @@ export {
   QHM, qhmSpec, qhmFromPid, qhmFromSynthesizedNesterov, qhmFromRobustMomentum, qhmFromAccSgd, qhmFromTwoStateOptimizer,
   type QHMOptions, type QHMParams, type QHMWeightDecayType,
 } from './rules/qhm';
+export { QHAdam, qhadamSpec, qhadamFromNadam, type QHAdamOptions, type QHAdamParams } from './rules/qhadam';
 export { RAdam, radamSpec, type RAdamOptions } from './rules/radam';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';
 export { Adadelta, adadeltaSpec, type AdadeltaOptions } from './rules/adadelta';

@@ -10,9 +10,11 @@ import { rmspropSpec } from './rmsprop';
 import { adamaxSpec } from './adamax';
 import { nadamSpec } from './nadam';
 import { qhmSpec } from './qhm';
+import { qhadamSpec } from './qhadam';
 
 export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [qhmSpec.name]: qhmSpec,
+  [qhadamSpec.name]: qhadamSpec,
   [sgdSpec.name]: sgdSpec,
   [adamSpec.name]: adamSpec,
   [adamwSpec.name]: adamwSpec,

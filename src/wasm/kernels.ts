@@ -25,6 +25,11 @@ export interface KernelExports {
     param: number, grad: number, buf: number, n: number,
     gradCoef: number, bufCoef: number, beta: number, oneMinusBeta: number, weightDecay: number, paramScale: number,
   ): void;
+  qhadam_step(
+    param: number, grad: number, expAvg: number, expAvgSq: number, n: number,
+    lr: number, oneMinusBeta1Adj: number, beta2Adj: number, oneMinusBeta2Adj: number,
+    nu1: number, oneMinusNu1: number, nu2: number, oneMinusNu2: number, eps: number, weightDecay: number, paramScale: number,
+  ): void;
   hvadam_moments(
     param: number, grad: number, expAvg: number, expAvgVar: number, lastV: number, n: number,
     stepSize: number, invBc1: number, invBc2: number, oneMinusBeta1: number, beta1: number, beta2: number,
