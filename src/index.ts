@@ -26,6 +26,7 @@ export {
   type QHMOptions, type QHMParams, type QHMWeightDecayType,
 } from './rules/qhm';
 export { QHAdam, qhadamSpec, qhadamFromNadam, type QHAdamOptions, type QHAdamParams } from './rules/qhadam';
+export { QHAdamW, qhadamwSpec, type QHAdamWOptions } from './rules/qhadamw';
 export { RAdam, radamSpec, type RAdamOptions } from './rules/radam';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';
 export { Adadelta, adadeltaSpec, type AdadeltaOptions } from './rules/adadelta';

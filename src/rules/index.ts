@@ -11,10 +11,12 @@ import { adamaxSpec } from './adamax';
 import { nadamSpec } from './nadam';
 import { qhmSpec } from './qhm';
 import { qhadamSpec } from './qhadam';
+import { qhadamwSpec } from './qhadamw';
 
 export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [qhmSpec.name]: qhmSpec,
   [qhadamSpec.name]: qhadamSpec,
+  [qhadamwSpec.name]: qhadamwSpec,
   [sgdSpec.name]: sgdSpec,
   [adamSpec.name]: adamSpec,
   [adamwSpec.name]: adamwSpec,
