@@ -16,6 +16,7 @@ export { Random, type RandomState } from './random';
 export { GradientNoise, type GradientNoiseOptions, type GradientNoiseState } from './toolkit/noise';
 export { GradAccumulator, type GradAccumulatorOptions, type AccumulatingOptimizer } from './toolkit/accumulate';
 export { EarlyStopping, type EarlyStoppingOptions, type EarlyStoppingState } from './toolkit/early-stopping';
+export { AveragedModel, type AveragedModelOptions, type AveragedModelState } from './toolkit/averaging';
 export { RULES } from './rules/index';
 export { SGD, sgdSpec, type SGDOptions } from './rules/sgd';
 export { Adam, adamSpec, type AdamOptions } from './rules/adam';
