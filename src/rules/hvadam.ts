@@ -35,9 +35,16 @@
  * - |cos| > 1: mathematically cos⟨v_t, m̂_t⟩ = ‖v_t‖/‖m̂_t‖ ∈ [0, 1]; in floating point it can leave
  *   that range. Like the official code we then skip the hidden-vector part of the step entirely
  *   (no δ update, t2 not advanced, v unchanged, no hidden step; the Adam-like term still applies).
- *   Divergence: where ‖v_t‖ ‖m̂_t‖ = 0 (e.g. a first gradient of zeros, so v = 0) the cosine is
- *   0/0; the official code propagates the NaN into the parameters, we take cos = 0 (no alignment),
- *   so δ̂ falls below 0.1 and the hidden vector restarts. A k that does not fit float32 is skipped.
+ *   Divergence: where ‖v_t‖ ‖m̂_t‖ = 0 (a first gradient of zeros, so v = 0; or v ∥ m̂, always
+ *   the case for a one-element group, where the foot of the perpendicular is 0) the cosine is 0/0;
+ *   the official code propagates a NaN into the parameters (v = 0) or uses rounding noise (v ∥ m̂).
+ *   We take cos = 0 (no alignment) when ‖v_t‖² is 0 up to float32 rounding (below 2^-20 of its
+ *   terms), so δ̂ falls and the hidden vector restarts. With that, |cos| > 1 + 1e-9 only comes from
+ *   non-finite values; smaller excesses are rounding and are clamped to 1. A k that does not fit
+ *   float32 is skipped too.
+ * - "v_{t-1} = m̂_t" (k = 0) is tested up to float32 noise, ‖v − m̂‖ ≤ 2^-16 max(‖v‖, ‖m̂‖): below
+ *   that, v − m̂ is rounding and k would be noise (e.g. under a constant gradient, where the paper's
+ *   exact test gives k = 0, cos = 1).
  * - The step that triggers a restart: the paper updates v (line 17) before testing δ̂, so the next
  *   step's p uses that v; the official code leaves v unchanged. We follow the paper.
  * - (g_t − m_t)² is computed as (β1 (g_t − m_{t-1}))², the same number without cancellation.
@@ -125,6 +132,8 @@ export interface HiddenPlan {
 const F32_MAX = 3.4028234663852886e38;
 /** (2^-16)²: v and m̂ count as equal when ‖v − m̂‖ ≤ 2^-16 max(‖v‖, ‖m̂‖) (~256 float32 ulps). */
 const SAME_TOL2 = 2 ** -32;
+/** ‖v_t‖² below this fraction of its terms' size is float32 rounding: v_t = 0. */
+const DEGENERATE_TOL = 2 ** -20;
 /** |cos| up to 1 + this is rounding (float64 sums of exact products) and is clamped to 1. */
 const COS_ROUNDING = 1e-9;
 
@@ -142,9 +151,11 @@ export function planHiddenStep(o: HVAdamOptions, c: HVAdamCoefficients, s: Scala
   const k = dd > SAME_TOL2 * Math.max(mm, vv) ? (vv - mv) / dd : 0;
   // v_t = v + k (m̂ − v):  ⟨v_t, m̂⟩ = mv + k (mm − mv),  ‖v_t‖² = vv + 2k (mv − vv) + k² dd.
   const vm = mv + k * (mm - mv);
-  const vtvt = Math.abs(vv + 2 * k * (mv - vv) + k * k * dd);
-  const norms = Math.sqrt(vtvt * mm);
-  let cos = norms > 0 ? vm / norms : 0;
+  const vtvt = vv + 2 * k * (mv - vv) + k * k * dd;
+  // v_t = 0 up to the float32 rounding of its terms (v ∥ m̂, as always in one dimension; or v = 0;
+  // or m̂ = 0): the cosine is 0/0, and we take 0 — no alignment.
+  const degenerate = !(vtvt > DEGENERATE_TOL * (vv + 2 * Math.abs(k * (mv - vv)) + k * k * dd)) || !(mm > 0);
+  let cos = degenerate ? 0 : vm / Math.sqrt(vtvt * mm);
   if (!(Math.abs(cos) <= 1 + COS_ROUNDING) || !(Math.abs(k) <= F32_MAX)) {
     s.t2 -= 1;
     return { action: 'skip', k: 0, hiddenStep: 0, cos };

@@ -279,8 +279,9 @@ describe('HVAdam on the paper\'s examples', () => {
     const o = { ...hvadamSpec.defaults };
     const s: Scalars = { step: 5, t2: 3, delta: 0.5, eps_sum: 0, restarts: 0 };
     const c = hvadamCoefficients(o, s); // t2 → 4
-    // Impossible sums (Σm̂v > ‖m̂‖‖v‖) give |cos| > 1: nothing changes but t2 goes back.
-    const skip = planHiddenStep(o, c, s, { mm: 1, mv: 3, vv: 1, dd: 0.5 });
+    // Impossible sums (Σm̂v > ‖m̂‖‖v‖, as from overflowing values) give |cos| > 1: nothing changes
+    // but t2 goes back.
+    const skip = planHiddenStep(o, c, s, { mm: 1, mv: 2, vv: 1, dd: 0 });
     expect(skip.action).toBe('skip');
     expect(s).toMatchObject({ t2: 3, delta: 0.5 });
     // v = m̂ (dd = 0): cos = 1 up to rounding; the step goes on with cos = 1.
