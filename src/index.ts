@@ -17,6 +17,7 @@ export { GradientNoise, type GradientNoiseOptions, type GradientNoiseState } fro
 export { GradAccumulator, type GradAccumulatorOptions, type AccumulatingOptimizer } from './toolkit/accumulate';
 export { EarlyStopping, type EarlyStoppingOptions, type EarlyStoppingState } from './toolkit/early-stopping';
 export { AveragedModel, type AveragedModelOptions, type AveragedModelState } from './toolkit/averaging';
+export { epochBatches, MiniBatchSampler, type MiniBatchOptions } from './toolkit/batches';
 export { RULES } from './rules/index';
 export { SGD, sgdSpec, type SGDOptions } from './rules/sgd';
 export { Adam, adamSpec, type AdamOptions } from './rules/adam';
@@ -29,6 +30,7 @@ export {
 } from './rules/qhm';
 export { QHAdam, qhadamSpec, qhadamFromNadam, type QHAdamOptions, type QHAdamParams } from './rules/qhadam';
 export { QHAdamW, qhadamwSpec, type QHAdamWOptions } from './rules/qhadamw';
+export { RAdam, radamSpec, type RAdamOptions } from './rules/radam';
 export { RAdam, radamSpec, type RAdamOptions } from './rules/radam';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';
 export { Adadelta, adadeltaSpec, type AdadeltaOptions } from './rules/adadelta';

@@ -4,6 +4,7 @@ import { sgdSpec } from './sgd';
 import { adamSpec } from './adam';
 import { adamwSpec } from './adamw';
 import { hvadamSpec } from './hvadam';
+import { radamSpec } from './radam';
 import { adagradSpec } from './adagrad';
 import { adadeltaSpec } from './adadelta';
 import { rmspropSpec } from './rmsprop';
@@ -21,6 +22,7 @@ export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [adamSpec.name]: adamSpec,
   [adamwSpec.name]: adamwSpec,
   [hvadamSpec.name]: hvadamSpec,
+  [radamSpec.name]: radamSpec,
   [adagradSpec.name]: adagradSpec,
   [adadeltaSpec.name]: adadeltaSpec,
   [rmspropSpec.name]: rmspropSpec,
