@@ -7,7 +7,6 @@ export { qhadam_step } from './qhadam';
 export { hvadam_moments, hvadam_hidden_step, hvadam_reset_v } from './hvadam';
 export { lookahead_sync } from './lookahead';
 export { radam_step } from './radam';
-export { radam_step } from './radam';
 export { adagrad_step } from './adagrad';
 export { adadelta_step } from './adadelta';
 export { rmsprop_step } from './rmsprop';

@@ -31,7 +31,6 @@ export {
 export { QHAdam, qhadamSpec, qhadamFromNadam, type QHAdamOptions, type QHAdamParams } from './rules/qhadam';
 export { QHAdamW, qhadamwSpec, type QHAdamWOptions } from './rules/qhadamw';
 export { RAdam, radamSpec, type RAdamOptions } from './rules/radam';
-export { RAdam, radamSpec, type RAdamOptions } from './rules/radam';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';
 export { Adadelta, adadeltaSpec, type AdadeltaOptions } from './rules/adadelta';
 export { RMSprop, rmspropSpec, type RMSpropOptions } from './rules/rmsprop';

@@ -46,11 +46,6 @@ export interface KernelExports {
     stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number,
     weightDecay: number, paramScale: number, gradSign: number, rectify: number,
   ): void;
-  radam_step(
-    param: number, grad: number, expAvg: number, expAvgSq: number, n: number,
-    stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number,
-    weightDecay: number, paramScale: number, gradSign: number, rectify: number,
-  ): void;
   adagrad_step(param: number, grad: number, sum: number, n: number, clr: number, weightDecay: number, eps: number, gradSign: number): void;
   adadelta_step(
     param: number, grad: number, squareAvg: number, accDelta: number, n: number,
