@@ -30,6 +30,7 @@ export {
 } from './rules/qhm';
 export { QHAdam, qhadamSpec, qhadamFromNadam, type QHAdamOptions, type QHAdamParams } from './rules/qhadam';
 export { QHAdamW, qhadamwSpec, type QHAdamWOptions } from './rules/qhadamw';
+export { AdaMomentum, adamomentumSpec, type AdaMomentumOptions } from './rules/adamomentum';
 export { RAdam, radamSpec, type RAdamOptions } from './rules/radam';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';
 export { Adadelta, adadeltaSpec, type AdadeltaOptions } from './rules/adadelta';

@@ -13,11 +13,13 @@ import { nadamSpec } from './nadam';
 import { qhmSpec } from './qhm';
 import { qhadamSpec } from './qhadam';
 import { qhadamwSpec } from './qhadamw';
+import { adamomentumSpec } from './adamomentum';
 
 export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [qhmSpec.name]: qhmSpec,
   [qhadamSpec.name]: qhadamSpec,
   [qhadamwSpec.name]: qhadamwSpec,
+  [adamomentumSpec.name]: adamomentumSpec,
   [sgdSpec.name]: sgdSpec,
   [adamSpec.name]: adamSpec,
   [adamwSpec.name]: adamwSpec,

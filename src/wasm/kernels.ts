@@ -30,6 +30,10 @@ export interface KernelExports {
     lr: number, oneMinusBeta1Adj: number, beta2Adj: number, oneMinusBeta2Adj: number,
     nu1: number, oneMinusNu1: number, nu2: number, oneMinusNu2: number, eps: number, weightDecay: number, paramScale: number,
   ): void;
+  adamomentum_step(
+    param: number, grad: number, expAvg: number, expAvgSq: number, n: number,
+    stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, weightDecay: number, paramScale: number,
+  ): void;
   hvadam_moments(
     param: number, grad: number, expAvg: number, expAvgVar: number, lastV: number, n: number,
     stepSize: number, invBc1: number, invBc2: number, oneMinusBeta1: number, beta1: number, beta2: number,
