@@ -8,6 +8,7 @@ export { adamomentum_step } from './adamomentum';
 export { hvadam_moments, hvadam_hidden_step, hvadam_reset_v } from './hvadam';
 export { lookahead_sync } from './lookahead';
 export { radam_step } from './radam';
+export { rprop_step } from './rprop';
 export { adagrad_step } from './adagrad';
 export { adadelta_step } from './adadelta';
 export { rmsprop_step } from './rmsprop';

@@ -32,6 +32,7 @@ export { QHAdam, qhadamSpec, qhadamFromNadam, type QHAdamOptions, type QHAdamPar
 export { QHAdamW, qhadamwSpec, type QHAdamWOptions } from './rules/qhadamw';
 export { AdaMomentum, adamomentumSpec, type AdaMomentumOptions } from './rules/adamomentum';
 export { RAdam, radamSpec, type RAdamOptions } from './rules/radam';
+export { Rprop, rpropSpec, type RpropOptions } from './rules/rprop';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';
 export { Adadelta, adadeltaSpec, type AdadeltaOptions } from './rules/adadelta';
 export { RMSprop, rmspropSpec, type RMSpropOptions } from './rules/rmsprop';

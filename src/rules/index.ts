@@ -5,6 +5,7 @@ import { adamSpec } from './adam';
 import { adamwSpec } from './adamw';
 import { hvadamSpec } from './hvadam';
 import { radamSpec } from './radam';
+import { rpropSpec } from './rprop';
 import { adagradSpec } from './adagrad';
 import { adadeltaSpec } from './adadelta';
 import { rmspropSpec } from './rmsprop';
@@ -25,6 +26,7 @@ export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [adamwSpec.name]: adamwSpec,
   [hvadamSpec.name]: hvadamSpec,
   [radamSpec.name]: radamSpec,
+  [rpropSpec.name]: rpropSpec,
   [adagradSpec.name]: adagradSpec,
   [adadeltaSpec.name]: adadeltaSpec,
   [rmspropSpec.name]: rmspropSpec,

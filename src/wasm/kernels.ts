@@ -50,6 +50,10 @@ export interface KernelExports {
     stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number,
     weightDecay: number, paramScale: number, gradSign: number, rectify: number,
   ): void;
+  rprop_step(
+    param: number, grad: number, prev: number, stepSize: number, n: number,
+    lr: number, etaMinus: number, etaPlus: number, stepMin: number, stepMax: number, gradSign: number, first: number,
+  ): void;
   adagrad_step(param: number, grad: number, sum: number, n: number, clr: number, weightDecay: number, eps: number, gradSign: number): void;
   adadelta_step(
     param: number, grad: number, squareAvg: number, accDelta: number, n: number,
