@@ -46,7 +46,8 @@ export class GpuRuntime {
   private readonly sessions = new Map<string, Promise<RuleSession>>();
 
   /** Use getRuntime(). */
-  constructor(readonly ort: OrtModule, readonly device: GPUDevice, private readonly anchor: OrtSession) {
+  // `anchor` is held only so that ORT keeps the device (see getRuntime).
+  constructor(readonly ort: OrtModule, readonly device: GPUDevice, readonly anchor: OrtSession) {
     void device.lost.then((info) => {
       this.lost = { reason: info.reason ?? 'unknown', message: info.message ?? '' };
     });
