@@ -26,3 +26,19 @@ export class ArenaTooLargeError extends EdgeOptimError {}
 
 /** A gradient holds NaN or ±Inf and the optimizer's `nonFinite` policy is 'error'. */
 export class NonFiniteGradientError extends EdgeOptimError {}
+
+/** Why a checkpoint could not be read or applied (CheckpointError.reason). */
+export type CheckpointErrorReason = 'truncated' | 'corrupted' | 'format' | 'version' | 'rule' | 'mismatch';
+
+/**
+ * A checkpoint file cannot be read or does not fit: truncated, corrupted (checksum or structure),
+ * not an edgeoptim checkpoint, another format version, another rule, or other tensors/shapes/state.
+ */
+export class CheckpointError extends EdgeOptimError {
+  constructor(
+    message: string,
+    readonly reason: CheckpointErrorReason,
+  ) {
+    super(message);
+  }
+}

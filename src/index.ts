@@ -18,6 +18,8 @@ export { GradAccumulator, type GradAccumulatorOptions, type AccumulatingOptimize
 export { EarlyStopping, type EarlyStoppingOptions, type EarlyStoppingState } from './toolkit/early-stopping';
 export { AveragedModel, type AveragedModelOptions, type AveragedModelState } from './toolkit/averaging';
 export { epochBatches, MiniBatchSampler, type MiniBatchOptions } from './toolkit/batches';
+export * from './checkpoint/index';
+export { CheckpointError, type CheckpointErrorReason } from './errors';
 export { RULES } from './rules/index';
 export { SGD, sgdSpec, type SGDOptions } from './rules/sgd';
 export { Adam, adamSpec, type AdamOptions } from './rules/adam';

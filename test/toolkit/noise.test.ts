@@ -78,7 +78,7 @@ describe('GradientNoise', () => {
           const ns = JSON.parse(JSON.stringify(noise.stateDict()));
           const params = opt.tensorNames.map((n) => opt.param(n).slice());
           opt = mk();
-          opt.loadStateDict(sd);
+          opt.loadStateDict(sd as never);
           opt.tensorNames.forEach((n, i) => opt.param(n).set(params[i]));
           noise = new GradientNoise(opt, { eta: 1, seed: 999 });
           noise.loadStateDict(ns);
