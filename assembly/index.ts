@@ -5,6 +5,7 @@ export { slot_sum_squares, slot_max_abs, slot_scale, slot_clamp } from './clip';
 export { qhm_step } from './qhm';
 export { qhadam_step } from './qhadam';
 export { adamomentum_step } from './adamomentum';
+export { adabelief_step } from './adabelief';
 export { hvadam_moments, hvadam_hidden_step, hvadam_reset_v } from './hvadam';
 export { lookahead_sync } from './lookahead';
 export { radam_step } from './radam';

@@ -33,6 +33,7 @@ export {
 export { QHAdam, qhadamSpec, qhadamFromNadam, type QHAdamOptions, type QHAdamParams } from './rules/qhadam';
 export { QHAdamW, qhadamwSpec, type QHAdamWOptions } from './rules/qhadamw';
 export { AdaMomentum, adamomentumSpec, type AdaMomentumOptions } from './rules/adamomentum';
+export { AdaBelief, adabeliefSpec, type AdaBeliefOptions } from './rules/adabelief';
 export { RAdam, radamSpec, type RAdamOptions } from './rules/radam';
 export { Rprop, rpropSpec, type RpropOptions } from './rules/rprop';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';

@@ -15,12 +15,14 @@ import { qhmSpec } from './qhm';
 import { qhadamSpec } from './qhadam';
 import { qhadamwSpec } from './qhadamw';
 import { adamomentumSpec } from './adamomentum';
+import { adabeliefSpec } from './adabelief';
 
 export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [qhmSpec.name]: qhmSpec,
   [qhadamSpec.name]: qhadamSpec,
   [qhadamwSpec.name]: qhadamwSpec,
   [adamomentumSpec.name]: adamomentumSpec,
+  [adabeliefSpec.name]: adabeliefSpec,
   [sgdSpec.name]: sgdSpec,
   [adamSpec.name]: adamSpec,
   [adamwSpec.name]: adamwSpec,

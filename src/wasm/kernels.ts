@@ -34,6 +34,11 @@ export interface KernelExports {
     param: number, grad: number, expAvg: number, expAvgSq: number, n: number,
     stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, weightDecay: number, paramScale: number,
   ): void;
+  adabelief_step(
+    param: number, grad: number, expAvg: number, expAvgVar: number, maxExpAvgVar: number, n: number,
+    stepSize: number, denScale: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, epsState: number, epsDen: number,
+    weightDecay: number, paramScale: number, amsgrad: number,
+  ): void;
   hvadam_moments(
     param: number, grad: number, expAvg: number, expAvgVar: number, lastV: number, n: number,
     stepSize: number, invBc1: number, invBc2: number, oneMinusBeta1: number, beta1: number, beta2: number,
