@@ -34,6 +34,7 @@ export { QHAdam, qhadamSpec, qhadamFromNadam, type QHAdamOptions, type QHAdamPar
 export { QHAdamW, qhadamwSpec, type QHAdamWOptions } from './rules/qhadamw';
 export { AdaMomentum, adamomentumSpec, type AdaMomentumOptions } from './rules/adamomentum';
 export { AdaBelief, adabeliefSpec, type AdaBeliefOptions } from './rules/adabelief';
+export { Yogi, yogiSpec, type YogiOptions } from './rules/yogi';
 export { RAdam, radamSpec, type RAdamOptions } from './rules/radam';
 export { Rprop, rpropSpec, type RpropOptions } from './rules/rprop';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';

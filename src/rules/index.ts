@@ -16,6 +16,7 @@ import { qhadamSpec } from './qhadam';
 import { qhadamwSpec } from './qhadamw';
 import { adamomentumSpec } from './adamomentum';
 import { adabeliefSpec } from './adabelief';
+import { yogiSpec } from './yogi';
 
 export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [qhmSpec.name]: qhmSpec,
@@ -23,6 +24,7 @@ export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [qhadamwSpec.name]: qhadamwSpec,
   [adamomentumSpec.name]: adamomentumSpec,
   [adabeliefSpec.name]: adabeliefSpec,
+  [yogiSpec.name]: yogiSpec,
   [sgdSpec.name]: sgdSpec,
   [adamSpec.name]: adamSpec,
   [adamwSpec.name]: adamwSpec,

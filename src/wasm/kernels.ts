@@ -39,6 +39,10 @@ export interface KernelExports {
     stepSize: number, denScale: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, epsState: number, epsDen: number,
     weightDecay: number, paramScale: number, amsgrad: number,
   ): void;
+  yogi_step(
+    param: number, grad: number, expAvg: number, expAvgSq: number, n: number,
+    stepSize: number, denScale: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number,
+  ): void;
   hvadam_moments(
     param: number, grad: number, expAvg: number, expAvgVar: number, lastV: number, n: number,
     stepSize: number, invBc1: number, invBc2: number, oneMinusBeta1: number, beta1: number, beta2: number,
