@@ -7,6 +7,7 @@ export { qhadam_step } from './qhadam';
 export { adamomentum_step } from './adamomentum';
 export { adabelief_step } from './adabelief';
 export { yogi_step } from './yogi';
+export { adabound_step } from './adabound';
 export { hvadam_moments, hvadam_hidden_step, hvadam_reset_v } from './hvadam';
 export { lookahead_sync } from './lookahead';
 export { radam_step } from './radam';

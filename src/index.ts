@@ -35,6 +35,7 @@ export { QHAdamW, qhadamwSpec, type QHAdamWOptions } from './rules/qhadamw';
 export { AdaMomentum, adamomentumSpec, type AdaMomentumOptions } from './rules/adamomentum';
 export { AdaBelief, adabeliefSpec, type AdaBeliefOptions } from './rules/adabelief';
 export { Yogi, yogiSpec, type YogiOptions } from './rules/yogi';
+export { AdaBound, adaboundSpec, type AdaBoundOptions } from './rules/adabound';
 export { RAdam, radamSpec, type RAdamOptions } from './rules/radam';
 export { Rprop, rpropSpec, type RpropOptions } from './rules/rprop';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';

@@ -17,6 +17,7 @@ import { qhadamwSpec } from './qhadamw';
 import { adamomentumSpec } from './adamomentum';
 import { adabeliefSpec } from './adabelief';
 import { yogiSpec } from './yogi';
+import { adaboundSpec } from './adabound';
 
 export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [qhmSpec.name]: qhmSpec,
@@ -25,6 +26,7 @@ export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [adamomentumSpec.name]: adamomentumSpec,
   [adabeliefSpec.name]: adabeliefSpec,
   [yogiSpec.name]: yogiSpec,
+  [adaboundSpec.name]: adaboundSpec,
   [sgdSpec.name]: sgdSpec,
   [adamSpec.name]: adamSpec,
   [adamwSpec.name]: adamwSpec,

@@ -43,6 +43,11 @@ export interface KernelExports {
     param: number, grad: number, expAvg: number, expAvgSq: number, n: number,
     stepSize: number, denScale: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, weightDecay: number,
   ): void;
+  adabound_step(
+    param: number, grad: number, expAvg: number, expAvgSq: number, maxExpAvgSq: number, n: number,
+    stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, weightDecay: number,
+    lower: number, upper: number, amsbound: number,
+  ): void;
   hvadam_moments(
     param: number, grad: number, expAvg: number, expAvgVar: number, lastV: number, n: number,
     stepSize: number, invBc1: number, invBc2: number, oneMinusBeta1: number, beta1: number, beta2: number,
