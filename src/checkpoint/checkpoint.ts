@@ -17,7 +17,7 @@
  *   user.<key>      free-form strings from the caller
  * examples/load_in_torch.py maps such a file onto torch's `optimizer.load_state_dict`.
  */
-import { CheckpointError, type CheckpointErrorReason } from '../errors';
+import { CheckpointError, InvalidOptionError, type CheckpointErrorReason } from '../errors';
 import type { StateDict } from '../optimizer';
 import { crc32 } from './crc32';
 import { decodeSafetensors, encodeSafetensors, type F32Tensor } from './safetensors';
@@ -79,6 +79,18 @@ export interface CheckpointContents {
 const fail = (message: string, reason: CheckpointErrorReason): never => {
   throw new CheckpointError(message, reason);
 };
+
+function checkStateful(what: string, c: unknown): void {
+  const s = c as Stateful | undefined;
+  if (!s || typeof s.stateDict !== 'function' || typeof s.loadStateDict !== 'function') {
+    throw new InvalidOptionError(`${what} must have stateDict() and loadStateDict()`);
+  }
+}
+
+function checkParts(options: LoadCheckpointOptions): void {
+  if (options.schedule !== undefined) checkStateful('The schedule', options.schedule);
+  for (const [key, c] of Object.entries(options.components ?? {})) checkStateful(`Component '${key}'`, c);
+}
 
 // ---- JSON with tensors and non-finite numbers -------------------------------------------------
 
@@ -151,6 +163,7 @@ export function saveCheckpoint(optimizer: CheckpointableOptimizer, options: Save
       throw new CheckpointError(`Unknown option '${key}' for saveCheckpoint; known options: schedule, components, grads, metadata`, 'format');
     }
   }
+  checkParts(options);
   const sd = optimizer.stateDict();
   const tensors = new Map<string, F32Tensor>();
   const scalars: Record<string, Record<string, number>> = {};
@@ -226,6 +239,7 @@ const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
  * leaves all of them as they were. Returns the user metadata.
  */
 export function loadCheckpoint(bytes: Uint8Array, optimizer: CheckpointableOptimizer, options: LoadCheckpointOptions = {}): Readonly<Record<string, string>> {
+  checkParts(options);
   const ck = readCheckpoint(bytes);
   if (ck.rule !== optimizer.rule) fail(`Checkpoint was written by rule '${ck.rule}'; this optimizer is '${optimizer.rule}'`, 'rule');
 

@@ -104,6 +104,11 @@ export class MiniBatchSampler {
     return batches;
   }
 
+  /** The batches of any epoch, without advancing (e.g. to finish an epoch after a mid-epoch resume). */
+  batchesOf(epoch: number): Uint32Array[] {
+    return epochBatches(this.size, epoch, this.options);
+  }
+
   /** Batches per epoch (for OneCycleLR's stepsPerEpoch); 'curriculum' with pacing may use fewer. */
   get batchesPerEpoch(): number {
     const n = this.size;
