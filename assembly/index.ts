@@ -12,6 +12,7 @@ export { hvadam_moments, hvadam_hidden_step, hvadam_reset_v } from './hvadam';
 export { lookahead_sync } from './lookahead';
 export { radam_step } from './radam';
 export { rprop_step } from './rprop';
+export { asgd_step } from './asgd';
 export { adagrad_step } from './adagrad';
 export { adadelta_step } from './adadelta';
 export { rmsprop_step } from './rmsprop';

@@ -38,6 +38,7 @@ export { Yogi, yogiSpec, type YogiOptions } from './rules/yogi';
 export { AdaBound, adaboundSpec, type AdaBoundOptions } from './rules/adabound';
 export { RAdam, radamSpec, type RAdamOptions } from './rules/radam';
 export { Rprop, rpropSpec, type RpropOptions } from './rules/rprop';
+export { ASGD, asgdSpec, type ASGDOptions } from './rules/asgd';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';
 export { Adadelta, adadeltaSpec, type AdadeltaOptions } from './rules/adadelta';
 export { RMSprop, rmspropSpec, type RMSpropOptions } from './rules/rmsprop';

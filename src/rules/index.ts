@@ -6,6 +6,7 @@ import { adamwSpec } from './adamw';
 import { hvadamSpec } from './hvadam';
 import { radamSpec } from './radam';
 import { rpropSpec } from './rprop';
+import { asgdSpec } from './asgd';
 import { adagradSpec } from './adagrad';
 import { adadeltaSpec } from './adadelta';
 import { rmspropSpec } from './rmsprop';
@@ -33,6 +34,7 @@ export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [hvadamSpec.name]: hvadamSpec,
   [radamSpec.name]: radamSpec,
   [rpropSpec.name]: rpropSpec,
+  [asgdSpec.name]: asgdSpec,
   [adagradSpec.name]: adagradSpec,
   [adadeltaSpec.name]: adadeltaSpec,
   [rmspropSpec.name]: rmspropSpec,

@@ -68,6 +68,10 @@ export interface KernelExports {
     param: number, grad: number, prev: number, stepSize: number, n: number,
     lr: number, etaMinus: number, etaPlus: number, stepMin: number, stepMax: number, gradSign: number, first: number,
   ): void;
+  asgd_step(
+    param: number, grad: number, ax: number, n: number,
+    eta: number, decay: number, weightDecay: number, gradSign: number, mu: number, copyAverage: number,
+  ): void;
   adagrad_step(param: number, grad: number, sum: number, n: number, clr: number, weightDecay: number, eps: number, gradSign: number): void;
   adadelta_step(
     param: number, grad: number, squareAvg: number, accDelta: number, n: number,
