@@ -9,6 +9,9 @@ import { existsSync } from 'node:fs';
 
 const entryPoints = { index: 'src/index.ts' };
 if (existsSync('src/webgpu/index.ts')) entryPoints.webgpu = 'src/webgpu/index.ts';
+// Interop entries: TF.js and ONNX Runtime Web stay external (the user's copies, peer dependencies).
+if (existsSync('src/tfjs/index.ts')) entryPoints.tfjs = 'src/tfjs/index.ts';
+if (existsSync('src/ort/index.ts')) entryPoints.ort = 'src/ort/index.ts';
 
 await build({
   entryPoints,
@@ -20,7 +23,7 @@ await build({
   platform: 'neutral',
   target: 'es2022',
   sourcemap: true,
-  external: ['onnxruntime-web', 'onnxruntime-web/*'],
+  external: ['onnxruntime-web', 'onnxruntime-web/*', '@tensorflow/*'],
   logLevel: 'warning',
 });
 console.log(`bundled ${Object.keys(entryPoints).join(', ')} -> dist/`);
