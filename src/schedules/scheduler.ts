@@ -17,9 +17,8 @@ export interface SchedulableGroup {
   lr: number;
 }
 
-/** What a schedule needs of an optimizer: its option names and its live parameter groups. */
+/** What a schedule needs of an optimizer: its live parameter groups (the wasm Optimizer, DeviceOptimizer). */
 export interface SchedulableOptimizer {
-  readonly defaults: object;
   readonly paramGroups: readonly SchedulableGroup[];
 }
 
@@ -104,7 +103,8 @@ export function checkOptionKeys(kind: string, given: object, known: readonly str
 
 /** Whether a schedule cycles `betas[0]` (Adam family) rather than `momentum`; throws if neither exists. */
 export function momentumTarget(kind: string, optimizer: SchedulableOptimizer, allowBetas: boolean): 'betas' | 'momentum' {
-  const d = optimizer.defaults as Record<string, unknown>;
+  // torch looks at optimizer.defaults; every group holds all of the rule's options, so a group will do.
+  const d = optimizer.paramGroups[0] as unknown as Record<string, unknown>;
   if (allowBetas && 'betas' in d) return 'betas';
   if ('momentum' in d) {
     optimizer.paramGroups.forEach((g, i) => {

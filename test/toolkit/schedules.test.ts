@@ -120,6 +120,20 @@ describe('closed forms, per parameter group', () => {
   });
 });
 
+describe('any optimizer with live parameter groups', () => {
+  test('a plain object (the shape DeviceOptimizer has) is scheduled like the wasm optimizer', () => {
+    const plain = { paramGroups: [{ lr: 0.1, momentum: 0.9 }, { lr: 0.02, momentum: 0.9 }] };
+    const real = twoGroups();
+    const a = new OneCycleLR(plain, { maxLr: 1, totalSteps: 12 });
+    const b = new OneCycleLR(real, { maxLr: 1, totalSteps: 12 });
+    for (let t = 0; t < 12; t++) {
+      a.step();
+      b.step();
+      expect(plain.paramGroups.map((g) => [g.lr, g.momentum])).toEqual(real.paramGroups.map((g) => [g.lr, g.momentum]));
+    }
+  });
+});
+
 describe('composition', () => {
   test('ChainedScheduler multiplies chainable factors', () => {
     const opt = twoGroups();
