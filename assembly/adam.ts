@@ -7,7 +7,8 @@
 //   p = p - stepSize * m / (sqrt(amsgrad ? vmax : v) + epsHat)
 // with stepSize = lr * sqrt(1 - b2^t) / (1 - b1^t) and epsHat = eps * sqrt(1 - b2^t): the same
 // value as torch's m / (sqrt(v) / sqrt(1 - b2^t) + eps) * lr / (1 - b1^t), one multiply fewer.
-import { at, simdEnd } from './common';
+// madd/nmadd fuse in the relaxed-SIMD build only (see common.ts); the scalar tails never fuse.
+import { at, madd, nmadd, simdEnd } from './common';
 
 /** The common case (no weight decay, no maximize, no AMSGrad): the fewest operations per element. */
 function adamPlain(
@@ -25,12 +26,12 @@ function adamPlain(
     const o = at(i);
     const g = v128.load(grad + o);
     let m = v128.load(expAvg + o);
-    m = f32x4.add(m, f32x4.mul(vOmb1, f32x4.sub(g, m)));
-    const v = f32x4.add(f32x4.mul(vB2, v128.load(expAvgSq + o)), f32x4.mul(f32x4.mul(vOmb2, g), g));
+    m = madd(vOmb1, f32x4.sub(g, m), m);
+    const v = madd(f32x4.mul(vOmb2, g), g, f32x4.mul(vB2, v128.load(expAvgSq + o)));
     v128.store(expAvg + o, m);
     v128.store(expAvgSq + o, v);
     const denom = f32x4.add(f32x4.sqrt(v), vEps);
-    v128.store(param + o, f32x4.sub(v128.load(param + o), f32x4.mul(vStep, f32x4.div(m, denom))));
+    v128.store(param + o, nmadd(vStep, f32x4.div(m, denom), v128.load(param + o)));
   }
   for (; i < n; i++) {
     const o = at(i);
@@ -66,10 +67,10 @@ export function adam_step(
   for (; i < end; i += 4) {
     const o = at(i);
     const p = f32x4.mul(vScale, v128.load(param + o));
-    const g = f32x4.add(f32x4.mul(vSign, v128.load(grad + o)), f32x4.mul(vWd, p));
+    const g = madd(vWd, p, f32x4.mul(vSign, v128.load(grad + o)));
     let m = v128.load(expAvg + o);
-    m = f32x4.add(m, f32x4.mul(vOmb1, f32x4.sub(g, m)));
-    const v = f32x4.add(f32x4.mul(vB2, v128.load(expAvgSq + o)), f32x4.mul(f32x4.mul(vOmb2, g), g));
+    m = madd(vOmb1, f32x4.sub(g, m), m);
+    const v = madd(f32x4.mul(vOmb2, g), g, f32x4.mul(vB2, v128.load(expAvgSq + o)));
     v128.store(expAvg + o, m);
     v128.store(expAvgSq + o, v);
     let vv = v;
@@ -78,7 +79,7 @@ export function adam_step(
       v128.store(maxExpAvgSq + o, vv);
     }
     const denom = f32x4.add(f32x4.sqrt(vv), vEps);
-    v128.store(param + o, f32x4.sub(p, f32x4.mul(vStep, f32x4.div(m, denom))));
+    v128.store(param + o, nmadd(vStep, f32x4.div(m, denom), p));
   }
   for (; i < n; i++) {
     const o = at(i);

@@ -17,4 +17,30 @@
  * layer reads them right after the call. Bytes [64512, 65536): 128 f64 values.
  * HVAdam uses [64512, 64544): 4 f64.
  */
-export const REDUCTION_SCRATCH: usize = 64512;
+export let REDUCTION_SCRATCH: usize = 64512;
+
+/**
+ * Moves this instance's reduction results elsewhere. Each instance (one per thread) over a shared
+ * memory has its own globals, so the worker threads of src/threads/ each point theirs at their own
+ * block below 64512 and the main thread combines the blocks (a mutable global: one per instance).
+ */
+export function set_reduction_scratch(ptr: usize): void {
+  REDUCTION_SCRATCH = ptr;
+}
+
+/**
+ * a * b + c, lane-wise. The relaxed-SIMD build (ASC_FEATURE_RELAXED_SIMD, see
+ * scripts/build-wasm.mjs) fuses it where the hardware can (one rounding instead of two); the strict
+ * build rounds the product and the sum. Write `x + a * b` as madd(a, b, x): in the strict build the
+ * result is bit-identical to the unfused expression.
+ */
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** c - a * b, lane-wise: fused in the relaxed-SIMD build, like madd. */
+@inline export function nmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(a, b, c);
+  return f32x4.sub(c, f32x4.mul(a, b));
+}

@@ -19,3 +19,4 @@ export { rmsprop_step } from './rmsprop';
 export { adamax_step } from './adamax';
 export { nadam_step } from './nadam';
 export { all_finite } from './checks';
+export { set_reduction_scratch } from './common';

@@ -3,7 +3,7 @@
 //   buf = bufDecay * buf + bufGradScale * g      (first step: bufDecay = 0, bufGradScale = 1)
 //   d = nesterov ? g + momentum * buf : buf
 //   p = p - lr * d
-import { at, simdEnd } from './common';
+import { at, madd, nmadd, simdEnd } from './common';
 
 /** Plain SGD (no momentum buffer). */
 export function sgd_step(param: usize, grad: usize, n: i32, lr: f32, weightDecay: f32, gradSign: f32): void {
@@ -15,8 +15,8 @@ export function sgd_step(param: usize, grad: usize, n: i32, lr: f32, weightDecay
   for (; i < end; i += 4) {
     const o = at(i);
     const p = v128.load(param + o);
-    const g = f32x4.add(f32x4.mul(vSign, v128.load(grad + o)), f32x4.mul(vWd, p));
-    v128.store(param + o, f32x4.sub(p, f32x4.mul(vLr, g)));
+    const g = madd(vWd, p, f32x4.mul(vSign, v128.load(grad + o)));
+    v128.store(param + o, nmadd(vLr, g, p));
   }
   for (; i < n; i++) {
     const o = at(i);
@@ -44,19 +44,19 @@ export function sgd_momentum_step(
     for (; i < end; i += 4) {
       const o = at(i);
       const p = v128.load(param + o);
-      const g = f32x4.add(f32x4.mul(vSign, v128.load(grad + o)), f32x4.mul(vWd, p));
-      const b = f32x4.add(f32x4.mul(vDecay, v128.load(buf + o)), f32x4.mul(vScale, g));
+      const g = madd(vWd, p, f32x4.mul(vSign, v128.load(grad + o)));
+      const b = madd(vScale, g, f32x4.mul(vDecay, v128.load(buf + o)));
       v128.store(buf + o, b);
-      v128.store(param + o, f32x4.sub(p, f32x4.mul(vLr, f32x4.add(g, f32x4.mul(vMom, b)))));
+      v128.store(param + o, nmadd(vLr, madd(vMom, b, g), p));
     }
   } else {
     for (; i < end; i += 4) {
       const o = at(i);
       const p = v128.load(param + o);
-      const g = f32x4.add(f32x4.mul(vSign, v128.load(grad + o)), f32x4.mul(vWd, p));
-      const b = f32x4.add(f32x4.mul(vDecay, v128.load(buf + o)), f32x4.mul(vScale, g));
+      const g = madd(vWd, p, f32x4.mul(vSign, v128.load(grad + o)));
+      const b = madd(vScale, g, f32x4.mul(vDecay, v128.load(buf + o)));
       v128.store(buf + o, b);
-      v128.store(param + o, f32x4.sub(p, f32x4.mul(vLr, b)));
+      v128.store(param + o, nmadd(vLr, b, p));
     }
   }
   for (; i < n; i++) {

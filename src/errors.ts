@@ -42,3 +42,14 @@ export class CheckpointError extends EdgeOptimError {
     super(message);
   }
 }
+
+/**
+ * A worker thread of the multi-thread step failed: its kernel threw, it did not answer within the
+ * pool's timeout, or it could not start. The message says whether the step still completed (the
+ * main thread takes over a range no worker had started) or left a range unstepped. The pool is
+ * closed after it: later steps run on one thread.
+ */
+export class WorkerPoolError extends EdgeOptimError {}
+
+/** A worker did not finish its part of a step within the pool's `timeoutMs`. */
+export class WorkerTimeoutError extends WorkerPoolError {}

@@ -1,12 +1,17 @@
 // edgeoptim's public API.
 export { init, initSync, isInitialized } from './wasm/loader';
+export { kernelBuild, relaxedSimdSupported, selectKernelBuild, type KernelBuild, type KernelBuildOptions } from './wasm/loader';
+export {
+  initThreads, closeThreads, whenThreadsReady, threadPool, threadsUnavailableReason, DEFAULT_MIN_ELEMENTS,
+  type ThreadsOptions, type ThreadsInfo,
+} from './threads/index';
 export {
   Optimizer,
   type NonFinitePolicy, type TensorInit, type ParamDict, type GroupInput, type ParamsInput, type ParamGroup, type StateDict, type TensorState,
 } from './optimizer';
 export {
   EdgeOptimError, InvalidOptionError, TensorError, StateDictError, NotInitializedError, ArenaTooLargeError,
-  NonFiniteGradientError,
+  NonFiniteGradientError, WorkerPoolError, WorkerTimeoutError,
 } from './errors';
 export { ALIGN_ELEMENTS, planLayout, parameterCount, type ArenaLayout, type GroupLayout, type TensorLayout } from './layout';
 export type { RuleSpec, SlotSpec, Scalars, GroupVectors } from './rules/spec';

@@ -50,6 +50,8 @@ const NON_FINITE_POLICIES: readonly NonFinitePolicy[] = ['error', 'skip', 'ignor
 /** Internal knobs, used by tests to pack tensors without alignment padding. */
 export interface ArenaConfig {
   readonly alignElements?: number;
+  /** false: never use the worker pool of `initThreads()` for this optimizer. */
+  readonly threads?: boolean;
 }
 
 interface GroupRuntime {
@@ -197,7 +199,7 @@ export class Optimizer<O extends object, C = unknown> {
       groupTensors.map((tensors, i) => ({ tensors, slots: ['param', 'grad', ...slotSpecs[i].map((s) => s.name)] })),
       config.alignElements ?? ALIGN_ELEMENTS,
     );
-    this.arena = new WasmArena(this.layout);
+    this.arena = new WasmArena(this.layout, { threads: config.threads });
 
     this.groups = this.layout.groups.map((layout, i) => ({
       layout,
@@ -289,6 +291,8 @@ export class Optimizer<O extends object, C = unknown> {
       this.spec.wasmStep(this.arena.kernels, layout.slotByteOffset, layout.slotLength, plan.o, plan.coef, plan.scalars);
       this.groups[i].scalars = plan.scalars;
     }
+    const threadError = this.arena.takeThreadError();
+    if (threadError) throw threadError; // the step completed; the worker pool has closed
     return loss;
   }
 

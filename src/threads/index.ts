@@ -1,0 +1,123 @@
+/**
+ * Multi-thread steps: `await initThreads()` starts one pool of worker threads; every optimizer
+ * created after it gets a shared-memory arena whose large kernel calls are split into aligned
+ * ranges, one per thread (the calling thread steps the first). Rules are element-wise, so the
+ * split is exact: results are bit-identical to one thread (HVAdam's group sums are added across
+ * threads in float64, so its hidden-vector coefficients can differ in the last bits).
+ *
+ * Where threads cannot run — no SharedArrayBuffer (a page that is not cross-origin isolated), no
+ * workers — `initThreads` resolves with `threads: 1` and the reason, and everything runs on one
+ * thread as before.
+ */
+import { WorkerPoolError } from '../errors';
+import { selectKernelBuild, type KernelBuild } from '../wasm/loader';
+import { MAX_WORKERS } from './protocol';
+import { WorkerPool } from './pool';
+
+export { WorkerPool } from './pool';
+export { KERNEL_TRAITS, type KernelTrait } from './traits';
+
+/**
+ * Kernel calls over fewer elements than this run on the calling thread alone. Measured on a
+ * 2-core VM (bench/README.md): with a spinning worker, two threads win from ~16K elements.
+ */
+export const DEFAULT_MIN_ELEMENTS = 32768;
+
+export interface ThreadsOptions {
+  /** Threads that step together, the calling one included: a number, or 'auto' (the core count). Default 'auto'. */
+  readonly threads?: number | 'auto';
+  /** Kernel calls over fewer elements run on the calling thread alone. Default DEFAULT_MIN_ELEMENTS. */
+  readonly minElements?: number;
+  /** How long a step waits for a worker before it throws WorkerTimeoutError. Default 10 000 ms. */
+  readonly timeoutMs?: number;
+  /**
+   * How long an idle worker keeps spinning for the next job before it sleeps. A sleeping worker
+   * costs a wake-up (tens of µs) at the next step; a spinning one costs a core. Default 1 ms.
+   */
+  readonly spinMs?: number;
+}
+
+export interface ThreadsInfo {
+  /** Threads that step together (1: no workers). */
+  readonly threads: number;
+  /** Why there are no workers, when `threads` is 1 but more were asked for. */
+  readonly reason?: string;
+  /** The kernel build in use. */
+  readonly build: KernelBuild;
+}
+
+let pool: WorkerPool | undefined;
+
+/** How many hardware threads this runtime reports (navigator where it exists, else Node's os). */
+async function coreCount(): Promise<number> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  try {
+    const specifier = 'node:os';
+    const os = (await import(/* @vite-ignore */ specifier)) as typeof import('node:os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  } catch {
+    return 1;
+  }
+}
+
+/** Why shared-memory threads cannot run here, or undefined when they can. */
+export function threadsUnavailableReason(): string | undefined {
+  if (typeof SharedArrayBuffer !== 'function') return 'SharedArrayBuffer is unavailable (a page must be cross-origin isolated)';
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
+    return 'the page is not cross-origin isolated (COOP/COEP headers)';
+  }
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  } catch (err) {
+    return `shared WebAssembly memory is unavailable: ${(err as Error).message}`;
+  }
+  if (typeof (globalThis as { Worker?: unknown }).Worker !== 'function' && typeof process === 'undefined') {
+    return 'this runtime has no Worker';
+  }
+  return undefined;
+}
+
+/**
+ * Starts the worker pool (closing any previous one) and compiles the shared-memory kernels.
+ * Optimizers created afterwards step with it; earlier ones stay on one thread.
+ */
+export async function initThreads(options: ThreadsOptions = {}): Promise<ThreadsInfo> {
+  const build = await selectKernelBuild({}, true);
+  closeThreads();
+  const requested = options.threads ?? 'auto';
+  if (requested !== 'auto' && !(Number.isInteger(requested) && requested >= 1)) {
+    throw new WorkerPoolError(`threads must be a positive integer or 'auto'; got ${String(requested)}`);
+  }
+  const threads = Math.min(requested === 'auto' ? await coreCount() : requested, MAX_WORKERS + 1);
+  if (threads <= 1) return { threads: 1, build };
+  const reason = threadsUnavailableReason();
+  if (reason) return { threads: 1, reason, build };
+  try {
+    pool = await WorkerPool.create({
+      workers: threads - 1,
+      minElements: options.minElements ?? DEFAULT_MIN_ELEMENTS,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      spinMs: options.spinMs ?? 1,
+    });
+  } catch (err) {
+    return { threads: 1, reason: (err as Error).message, build };
+  }
+  return { threads: pool.threads, build };
+}
+
+/** Stops the workers. Optimizers that used them keep working, on one thread. */
+export function closeThreads(): void {
+  pool?.close();
+  pool = undefined;
+}
+
+/** The running pool, if any. */
+export function threadPool(): WorkerPool | undefined {
+  return pool?.open ? pool : undefined;
+}
+
+/** Resolves once the workers have attached every arena created so far (they do so asynchronously). */
+export async function whenThreadsReady(): Promise<void> {
+  await pool?.whenReady();
+}
