@@ -110,10 +110,10 @@ function checkChoice(what: string, value: unknown, allowed: readonly string[]): 
  * Creates an optimizer for `rule` (a registry name or a spec) whose groups step on wasm or WebGPU.
  * Never fails for lack of WebGPU: such groups step on wasm, and `explain()` says why.
  */
-export async function createOptimizer<O extends object>(
+export async function createOptimizer<O extends object = Record<string, unknown>>(
   rule: string | RuleSpec<O, unknown>,
-  params: ParamDict | readonly DeviceGroupInput<O>[],
-  options: Partial<O> = {},
+  params: ParamDict | readonly DeviceGroupInput<NoInfer<O>>[],
+  options: Partial<NoInfer<O>> = {},
   config: DeviceConfig = {},
 ): Promise<DeviceOptimizer<O>> {
   const spec = (typeof rule === 'string' ? RULES[rule] : rule) as RuleSpec<O, unknown> | undefined;

@@ -13,7 +13,8 @@ import { GraphBuilder } from '../../src/onnx/graph';
 import { GRAPHS } from '../../src/webgpu/graphs/index';
 import { buildRuleModel } from '../../src/webgpu/runtime';
 import { decide, estimate, type CostModel, type GroupFacts } from '../../src/webgpu/dispatch';
-import { createOptimizer } from '../../src/webgpu/device-optimizer';
+import { createOptimizer, type DeviceGroupInput } from '../../src/webgpu/device-optimizer';
+import type { AdamOptions } from '../../src/rules/adam';
 import { closeness, randomArray, rng } from '../helpers';
 
 beforeAll(async () => {
@@ -133,8 +134,8 @@ describe('dispatcher', () => {
 
 describe('DeviceOptimizer without WebGPU (Node)', () => {
   it('runs every group on wasm with no error, explains why, and writes the core state dict format', async () => {
-    const groups = [{ params: { w: [5, 7], b: [7] } }, { params: { v: [33] }, lr: 0.1, backend: 'webgpu' as const }];
-    const dev = await createOptimizer('adam', groups, { lr: 0.01 });
+    const groups: DeviceGroupInput<AdamOptions>[] = [{ params: { w: [5, 7], b: [7] } }, { params: { v: [33] }, lr: 0.1, backend: 'webgpu' }];
+    const dev = await createOptimizer<AdamOptions>('adam', groups, { lr: 0.01 });
     const ref = new Optimizer(RULES.adam, [{ params: { w: [5, 7], b: [7] } }, { params: { v: [33] }, lr: 0.1 }], { lr: 0.01 });
     expect([dev.backendOf(0), dev.backendOf(1)]).toEqual(['wasm', 'wasm']);
     expect(dev.explain(0).reasons[0]).toMatch(/WebGPU is unavailable/);
