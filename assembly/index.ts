@@ -13,6 +13,7 @@ export { lookahead_sync } from './lookahead';
 export { radam_step } from './radam';
 export { rprop_step } from './rprop';
 export { asgd_step } from './asgd';
+export { amsgrad_step } from './amsgrad';
 export { adagrad_step } from './adagrad';
 export { adadelta_step } from './adadelta';
 export { rmsprop_step } from './rmsprop';

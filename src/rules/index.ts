@@ -7,6 +7,7 @@ import { hvadamSpec } from './hvadam';
 import { radamSpec } from './radam';
 import { rpropSpec } from './rprop';
 import { asgdSpec } from './asgd';
+import { amsgradSpec } from './amsgrad';
 import { adagradSpec } from './adagrad';
 import { adadeltaSpec } from './adadelta';
 import { rmspropSpec } from './rmsprop';
@@ -35,6 +36,7 @@ export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [radamSpec.name]: radamSpec,
   [rpropSpec.name]: rpropSpec,
   [asgdSpec.name]: asgdSpec,
+  [amsgradSpec.name]: amsgradSpec,
   [adagradSpec.name]: adagradSpec,
   [adadeltaSpec.name]: adadeltaSpec,
   [rmspropSpec.name]: rmspropSpec,
