@@ -50,8 +50,10 @@ export class GraphBuilder {
     return this.input(name, 1);
   }
 
-  /** A 0-d float32 input: one of the step's scalar coefficients. */
+  /** A 0-d float32 input: one of the step's scalar coefficients (the same Value when asked again). */
   scalar(name: string): Value {
+    const known = this.inputs.find((i) => i.name === name);
+    if (known?.rank === 0) return new Value(name, 0);
     return this.input(name, 0);
   }
 

@@ -28,11 +28,22 @@ function variants(spec: AnyRuleSpec): Record<string, unknown>[] {
   const base: Record<string, unknown> = { ...spec.defaults };
   if (typeof base.lr === 'number') base.lr = 0.01;
   const out = [base];
+  const has = (k: string) => k in base;
+  const everything: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(base)) {
-    if (typeof v === 'boolean') out.push({ ...base, [k]: !v });
+    if (typeof v === 'boolean') {
+      out.push({ ...base, [k]: !v });
+      everything[k] = true;
+    }
     if (k === 'weightDecay') out.push({ ...base, weightDecay: 0.02 });
-    if (k === 'momentum') out.push({ ...base, momentum: 0.9, dampening: 0.1 }, { ...base, momentum: 0.9, nesterov: true });
+    if (k === 'momentum') {
+      out.push({ ...base, momentum: 0.9, ...(has('dampening') ? { dampening: 0.1 } : {}) });
+      if (has('nesterov')) out.push({ ...base, momentum: 0.9, nesterov: true });
+      everything.momentum = 0.9;
+    }
   }
+  if (has('weightDecay')) everything.weightDecay = 0.02;
+  out.push(everything);
   return out.filter((o) => {
     try {
       spec.validate(o);
