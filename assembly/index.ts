@@ -14,6 +14,7 @@ export { radam_step } from './radam';
 export { rprop_step } from './rprop';
 export { asgd_step } from './asgd';
 export { amsgrad_step } from './amsgrad';
+export { momentum_step } from './momentum';
 export { adagrad_step } from './adagrad';
 export { adadelta_step } from './adadelta';
 export { rmsprop_step } from './rmsprop';

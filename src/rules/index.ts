@@ -8,6 +8,7 @@ import { radamSpec } from './radam';
 import { rpropSpec } from './rprop';
 import { asgdSpec } from './asgd';
 import { amsgradSpec } from './amsgrad';
+import { momentumSpec } from './momentum';
 import { adagradSpec } from './adagrad';
 import { adadeltaSpec } from './adadelta';
 import { rmspropSpec } from './rmsprop';
@@ -37,6 +38,7 @@ export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [rpropSpec.name]: rpropSpec,
   [asgdSpec.name]: asgdSpec,
   [amsgradSpec.name]: amsgradSpec,
+  [momentumSpec.name]: momentumSpec,
   [adagradSpec.name]: adagradSpec,
   [adadeltaSpec.name]: adadeltaSpec,
   [rmspropSpec.name]: rmspropSpec,
