@@ -47,16 +47,18 @@ async function spawnWorker(onMessage: MessageHandler, onFailure: (why: string) =
     const w = new WebWorker(url, { type: 'module' });
     w.onmessage = (e: MessageEvent) => onMessage(e.data);
     w.onerror = (e: ErrorEvent) => onFailure(e.message ?? 'worker error');
+    // Bun (and Deno, where it exists) let an idle worker not keep the process alive; browsers need nothing.
+    (w as { unref?: () => void }).unref?.();
     return { post: (m) => w.postMessage(m), terminate: () => { w.terminate(); URL.revokeObjectURL(url); } };
   }
   // Node has no global Worker before v22 (and only behind a flag there): load worker_threads only here.
   const specifier = 'node:worker_threads';
   const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
   const w = new NodeWorker(WORKER_SOURCE, { eval: true });
-  w.unref(); // an idle pool never keeps the process alive
   w.on('message', onMessage);
   w.on('error', (err: Error) => onFailure(err.message));
   w.on('exit', (code: number) => onFailure(`exited with code ${code}`));
+  w.unref(); // after the listeners, which would ref it again: an idle pool never keeps the process alive
   return { post: (m) => w.postMessage(m), terminate: () => void w.terminate() };
 }
 
