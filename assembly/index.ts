@@ -15,6 +15,7 @@ export { rprop_step } from './rprop';
 export { asgd_step } from './asgd';
 export { amsgrad_step } from './amsgrad';
 export { momentum_step } from './momentum';
+export { nag_step } from './nag';
 export { adagrad_step } from './adagrad';
 export { adadelta_step } from './adadelta';
 export { rmsprop_step } from './rmsprop';

@@ -46,6 +46,7 @@ export { Rprop, rpropSpec, type RpropOptions } from './rules/rprop';
 export { ASGD, asgdSpec, type ASGDOptions } from './rules/asgd';
 export { AMSGrad, amsgradSpec, type AMSGradOptions } from './rules/amsgrad';
 export { Momentum, momentumSpec, type MomentumOptions } from './rules/momentum';
+export { NesterovMomentum, nagSpec, type NesterovMomentumOptions } from './rules/nag';
 export { Adagrad, adagradSpec, type AdagradOptions } from './rules/adagrad';
 export { Adadelta, adadeltaSpec, type AdadeltaOptions } from './rules/adadelta';
 export { RMSprop, rmspropSpec, type RMSpropOptions } from './rules/rmsprop';

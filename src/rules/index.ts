@@ -9,6 +9,7 @@ import { rpropSpec } from './rprop';
 import { asgdSpec } from './asgd';
 import { amsgradSpec } from './amsgrad';
 import { momentumSpec } from './momentum';
+import { nagSpec } from './nag';
 import { adagradSpec } from './adagrad';
 import { adadeltaSpec } from './adadelta';
 import { rmspropSpec } from './rmsprop';
@@ -39,6 +40,7 @@ export const RULES: Readonly<Record<string, AnyRuleSpec>> = {
   [asgdSpec.name]: asgdSpec,
   [amsgradSpec.name]: amsgradSpec,
   [momentumSpec.name]: momentumSpec,
+  [nagSpec.name]: nagSpec,
   [adagradSpec.name]: adagradSpec,
   [adadeltaSpec.name]: adadeltaSpec,
   [rmspropSpec.name]: rmspropSpec,

@@ -77,6 +77,7 @@ export interface KernelExports {
     lr: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, weightDecay: number, gradSign: number,
   ): void;
   momentum_step(param: number, grad: number, velocity: number, n: number, lr: number, momentum: number, weightDecay: number, gradSign: number): void;
+  nag_step(param: number, grad: number, velocity: number, n: number, lr: number, momentum: number, weightDecay: number, gradSign: number): void;
   adagrad_step(param: number, grad: number, sum: number, n: number, clr: number, weightDecay: number, eps: number, gradSign: number): void;
   adadelta_step(
     param: number, grad: number, squareAvg: number, accDelta: number, n: number,
