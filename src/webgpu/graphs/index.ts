@@ -19,12 +19,13 @@ import { yogiGraph } from './yogi';
 import { adaboundGraph } from './adabound';
 import { rpropGraph } from './rprop';
 import { asgdGraph } from './asgd';
+import { momentumGraph } from './momentum';
 
 export const GRAPHS: Readonly<Record<string, AnyRuleGraph>> = Object.fromEntries(
   [
     sgdGraph, adamGraph, adamwGraph, amsgradGraph, adagradGraph, rmspropGraph, adadeltaGraph, adamaxGraph,
     nadamGraph, radamGraph, qhmGraph, qhadamGraph, qhadamwGraph, adamomentumGraph, adabeliefGraph, yogiGraph,
-    adaboundGraph, rpropGraph, asgdGraph,
+    adaboundGraph, rpropGraph, asgdGraph, momentumGraph,
   ].map((g) => [g.rule, g]),
 );
 
