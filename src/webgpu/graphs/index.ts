@@ -19,13 +19,13 @@ import { yogiGraph } from './yogi';
 import { adaboundGraph } from './adabound';
 import { rpropGraph } from './rprop';
 import { asgdGraph } from './asgd';
-import { momentumGraph } from './momentum';
+import { momentumGraph, nagGraph } from './momentum';
 
 export const GRAPHS: Readonly<Record<string, AnyRuleGraph>> = Object.fromEntries(
   [
     sgdGraph, adamGraph, adamwGraph, amsgradGraph, adagradGraph, rmspropGraph, adadeltaGraph, adamaxGraph,
     nadamGraph, radamGraph, qhmGraph, qhadamGraph, qhadamwGraph, adamomentumGraph, adabeliefGraph, yogiGraph,
-    adaboundGraph, rpropGraph, asgdGraph, momentumGraph,
+    adaboundGraph, rpropGraph, asgdGraph, momentumGraph, nagGraph,
   ].map((g) => [g.rule, g]),
 );
 
