@@ -40,12 +40,12 @@ function progress(label: string, epoch: number, epochs: number, loss: number): v
   else if (epoch === epochs || epoch % 10 === 0) console.log(line);
 }
 
-function accuracy(opt: Optimizer, data: Dataset): number {
+function accuracy(opt: Optimizer<object>, data: Dataset): number {
   return mlpLossAndGrad(opt, SIZES, data, [...Array(data.count).keys()], false).correct / data.count;
 }
 
 /** Trains `opt` for `epochs` epochs with shuffled mini-batches; per-epoch train loss and held-out accuracy. */
-function train(opt: Optimizer, data: Dataset, test: Dataset, epochs: number, label: string, seed: number): { losses: number[]; accs: number[]; steps: number } {
+function train(opt: Optimizer<object>, data: Dataset, test: Dataset, epochs: number, label: string, seed: number): { losses: number[]; accs: number[]; steps: number } {
   const shuffle = mulberry32(seed);
   const order = [...Array(data.count).keys()];
   const losses: number[] = [];
@@ -73,7 +73,7 @@ function train(opt: Optimizer, data: Dataset, test: Dataset, epochs: number, lab
 }
 
 /** A copy of `opt`'s current weights as tensor declarations (the pretrained checkpoint). */
-function snapshot(opt: Optimizer, like: Tensors): Tensors {
+function snapshot(opt: Optimizer<object>, like: Tensors): Tensors {
   const out: Tensors = {};
   for (const [name, t] of Object.entries(like)) {
     const shape = 'shape' in t ? t.shape : [t.length];
