@@ -1,40 +1,230 @@
-// `npm run bench`: step throughput of every rule at several sizes, edgeoptim's wasm SIMD path vs a
-// plain-JS loop of the same math measured in the same run. Prints a table and writes JSON.
-//   --sizes=4096,65536   --rules=adam,sgd   --big (adds 64M)   --trials=5   --out=bench/results/latest
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { init, RULES } from '../src/index';
-import { machineInfo } from './machine';
-import { measureRule, type ThroughputRow } from './rule-throughput';
+// `npm run bench`: step throughput of every rule at 4K, 64K, 1M and 16M elements (64M with --big),
+// for edgeoptim (1 thread; the worker pool; the relaxed-SIMD build) and, in the same run, a
+// plain-JS loop of the same math, TF.js (cpu and wasm backends, tf.train.* where it has the rule),
+// ONNX Runtime Web's wasm EP running the rule's ONNX graph, and a native-C reference (gcc -O3,
+// 128-bit and native width) where gcc exists. Medians of several trials; prints a markdown table,
+// writes JSON, and with --readme rewrites the generated part of bench/README.md.
+//
+//   --quick            3 sizes, 3 short trials, Adam and SGD only (unless --rules)
+//   --big              adds 64M elements
+//   --full             also times slow peers (TF.js cpu) at 16M+ for rules other than Adam and SGD
+//   --rules=adam,sgd   --sizes=4096,65536   --trials=5   --target-ms=100   --threads=2
+//   --no-relaxed       skip the relaxed-SIMD column (Node 20 needs a V8 flag for it; set here)
+//   --out=bench/results/latest   --readme
+import v8 from 'node:v8';
+import os from 'node:os';
+import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 
-const arg = (name: string): string | undefined =>
-  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+const argv = process.argv.slice(2);
+const flag = (name: string): boolean => argv.includes(`--${name}`);
+const arg = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+// Relaxed SIMD is behind a flag in Node 20 (on by default in Deno, Bun and recent browsers). It
+// must be set before the first WebAssembly.validate, i.e. before edgeoptim initializes.
+const relaxedWanted = !flag('no-relaxed');
+if (relaxedWanted) {
+  try {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    // not V8
+  }
+}
+
+const { init, RULES } = await import('../src/index');
+const { relaxedSimdSupported, selectKernelBuild } = await import('../src/wasm/loader');
+const { initThreads, closeThreads, whenThreadsReady, DEFAULT_MIN_ELEMENTS, DEFAULT_MIN_ELEMENTS_IDLE } = await import('../src/threads/index');
+const { machineInfo } = await import('./machine');
+const { timeEdgeoptim, timePlainJs, stateSlots } = await import('./rule-throughput');
+const { timeTfjs, tfjsInfo, TFJS_RULES } = await import('./peers/tfjs');
+const { timeOrt, ortInfo } = await import('./peers/ort');
+const { timeNative, nativeInfo, NATIVE_RULES } = await import('./native');
+const { timeSmallTensors } = await import('./small-tensors');
+const { timeThreshold } = await import('./threads');
+type Timing = import('./timing').Timing;
 
 const K = 1024;
 const M = K * K;
-const sizes = arg('sizes')?.split(',').map(Number) ?? [4 * K, 64 * K, M, 16 * M, ...(process.argv.includes('--big') ? [64 * M] : [])];
-const rules = arg('rules')?.split(',') ?? ['adam', 'sgd', ...Object.keys(RULES).filter((r) => r !== 'adam' && r !== 'sgd')];
-const trials = Number(arg('trials') ?? 5);
+const quick = flag('quick');
+const sizes = arg('sizes')?.split(',').map(Number) ?? (quick ? [4 * K, 64 * K, M] : [4 * K, 64 * K, M, 16 * M, ...(flag('big') ? [64 * M] : [])]);
+const HEADLINE = ['adam', 'sgd'];
+const rules = arg('rules')?.split(',') ?? (quick ? HEADLINE : [...HEADLINE, ...Object.keys(RULES).filter((r) => !HEADLINE.includes(r))]);
+const timing = { trials: Number(arg('trials') ?? (quick ? 3 : 5)), targetMs: Number(arg('target-ms') ?? (quick ? 40 : 100)) };
+const threads = Number(arg('threads') ?? 2);
 const out = arg('out') ?? 'bench/results/latest';
+const full = flag('full');
 
+const COLUMNS = {
+  edgeoptim: 'edgeoptim 1 thread',
+  threads: `edgeoptim ${threads} threads`,
+  relaxed: 'edgeoptim 1 thread, relaxed SIMD',
+  checked: 'edgeoptim 1 thread, default non-finite check',
+  c128: 'C 128-bit (SSE2)',
+  cNative: 'C native width',
+  js: 'plain JS',
+  tfjsCpu: 'TF.js cpu',
+  tfjsWasm: 'TF.js wasm',
+  ortWasm: 'ORT-web wasm',
+} as const;
+type Column = keyof typeof COLUMNS;
+type Cell = { elemsPerSec: number; trials: number[] } | { skipped: string };
+interface Row {
+  rule: string;
+  n: number;
+  stateSlots: string[];
+  cells: Partial<Record<Column, Cell>>;
+}
+
+const cell = (n: number, r: Timing | string): Cell =>
+  typeof r === 'string' ? { skipped: r } : { elemsPerSec: n / r.seconds, trials: r.trials.map((s) => n / s) };
+const rate = (c: Cell | undefined): number | undefined => (c && 'elemsPerSec' in c ? c.elemsPerSec : undefined);
 const fmtN = (n: number): string => (n >= M ? `${n / M}M` : `${n / K}K`);
-const g = (x: number): string => (x / 1e9).toFixed(3);
+const g = (x: number): string => (x >= 0.1e9 ? (x / 1e9).toFixed(2) : x >= 0.01e9 ? (x / 1e9).toFixed(3) : (x / 1e9).toFixed(4));
 
 await init();
-const machine = machineInfo();
-console.log(`edgeoptim step throughput — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
-console.log('| rule | N | edgeoptim wasm (G elem/s) | plain JS (G elem/s) | edgeoptim / JS | state bytes/param |');
-console.log('|---|---|---|---|---|---|');
-const rows: (ThroughputRow & { ratio: number })[] = [];
+const load0 = os.loadavg();
+const relaxed = relaxedWanted && relaxedSimdSupported();
+const pool = await initThreads({ threads });
+if (pool.threads < threads) console.warn(`worker pool unavailable (${pool.reason ?? 'threads < 2'}): the threads column equals 1 thread`);
+type MachineBase = { cpu: string; cores: number; memoryGiB: number; node: string; v8: string; platform: string; date: string };
+const machine = {
+  ...(machineInfo() as MachineBase),
+  loadAverageStart: load0.map((x) => +x.toFixed(2)),
+  relaxedSimd: relaxed ? 'measured (Node 20: --experimental-wasm-relaxed-simd set by the bench)' : 'not supported here',
+  threads: { threads: pool.threads, minElements: DEFAULT_MIN_ELEMENTS, minElementsIdle: DEFAULT_MIN_ELEMENTS_IDLE, spinMs: 1 },
+  tfjs: await tfjsInfo(),
+  ort: ortInfo(),
+  native: nativeInfo(),
+  timing,
+};
+console.log(`edgeoptim bench — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${load0.map((x) => x.toFixed(2)).join(' ')}`);
+
+const rows: Row[] = [];
+const started = performance.now();
 for (const rule of rules) {
   const spec = RULES[rule];
   if (!spec) throw new Error(`unknown rule '${rule}'; rules: ${Object.keys(RULES).join(', ')}`);
   for (const n of sizes) {
-    const row = measureRule(spec, n, trials);
-    const ratio = row.wasmElemsPerSec / row.jsElemsPerSec;
-    rows.push({ ...row, ratio });
-    console.log(`| ${rule} | ${fmtN(n)} | ${g(row.wasmElemsPerSec)} | ${g(row.jsElemsPerSec)} | ${ratio.toFixed(1)}× | ${row.stateBytesPerParam} |`);
+    const row: Row = { rule, n, stateSlots: stateSlots(spec), cells: {} };
+    const c = row.cells;
+    c.edgeoptim = cell(n, await timeEdgeoptim(spec, n, 'strict', timing));
+    c.threads = cell(n, pool.threads > 1 ? await timeEdgeoptim(spec, n, 'threads', timing, whenThreadsReady) : 'no worker pool');
+    c.relaxed = cell(n, relaxed ? await timeEdgeoptim(spec, n, 'relaxed', timing) : 'relaxed SIMD unsupported');
+    if (HEADLINE.includes(rule)) c.checked = cell(n, await timeEdgeoptim(spec, n, 'checked', timing));
+    c.js = cell(n, timePlainJs(spec, n, timing));
+    if (NATIVE_RULES.includes(rule)) {
+      c.c128 = cell(n, timeNative(rule, n, '128', timing));
+      c.cNative = cell(n, timeNative(rule, n, 'native', timing));
+    }
+    const slowOk = full || HEADLINE.includes(rule) || n < 16 * M;
+    if (TFJS_RULES.includes(rule)) {
+      c.tfjsCpu = cell(n, slowOk ? await timeTfjs(rule, n, 'cpu', timing) : 'skipped: ~seconds per step (--full)');
+      c.tfjsWasm = cell(n, await timeTfjs(rule, n, 'wasm', timing));
+    }
+    c.ortWasm = cell(n, await timeOrt(spec, n, timing));
+    rows.push(row);
+    const e = rate(c.edgeoptim)!;
+    const parts = (Object.keys(c) as Column[])
+      .filter((k) => k !== 'edgeoptim')
+      .map((k) => {
+        const r = rate(c[k]);
+        return r ? `${k} ${g(r)} (${(e / r).toFixed(2)}×)` : `${k} —`;
+      });
+    console.log(`${rule} ${fmtN(n)}: edgeoptim ${g(e)} G/s | ${parts.join(' | ')}`);
   }
 }
+closeThreads();
+
+console.log('\nsmall tensors (Adam, 1 thread) ...');
+const small = await timeSmallTensors(timing);
+console.log('threshold of the worker pool (Adam) ...');
+await selectKernelBuild({ relaxedSimd: false });
+const threshold = await timeThreshold([4 * K, 16 * K, 32 * K, 64 * K, 256 * K, M], timing, threads);
+const load1 = os.loadavg();
+const seconds = (performance.now() - started) / 1000;
+const result = {
+  machine: { ...machine, loadAverageEnd: load1.map((x) => +x.toFixed(2)), benchSeconds: Math.round(seconds) },
+  columns: COLUMNS,
+  rows,
+  smallTensors: small,
+  threshold,
+};
+
+// ---- report ----
+const colOrder: Column[] = ['edgeoptim', 'threads', 'relaxed', 'c128', 'cNative', 'js', 'tfjsCpu', 'tfjsWasm', 'ortWasm'];
+function fmtCell(row: Row, k: Column): string {
+  const e = rate(row.cells.edgeoptim)!;
+  const c = row.cells[k];
+  if (!c) return '—';
+  if ('skipped' in c) return c.skipped.startsWith('skipped') ? 'skipped' : '—';
+  if (k === 'edgeoptim') return `**${g(c.elemsPerSec)}**`;
+  if (k === 'threads' || k === 'relaxed') return `${g(c.elemsPerSec)} (${(c.elemsPerSec / e).toFixed(2)}×)`;
+  return `${g(c.elemsPerSec)} (${(e / c.elemsPerSec).toFixed(e / c.elemsPerSec >= 10 ? 0 : 2)}×)`;
+}
+const lines: string[] = [];
+lines.push(
+  `Measured ${machine.date} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node} (V8 ${machine.v8}); ` +
+    `load average ${load0.map((x) => x.toFixed(1)).join('/')} at the start, ${load1.map((x) => x.toFixed(1)).join('/')} at the end; ${Math.round(seconds)} s. ` +
+    `Median of ${timing.trials} trials (≥ ${timing.targetMs} ms each; steps slower than 250 ms: 3 trials of one step).`,
+  '',
+  'G elements/s. edgeoptim 1 thread in bold; in brackets: for the threads and relaxed columns the speed-up over edgeoptim 1 thread, ' +
+    'for every other column edgeoptim 1 thread ÷ that column (so 300× means edgeoptim is 300 times faster). ' +
+    `"${threads} threads" = the calling thread + ${threads - 1} worker(s), calls under ${DEFAULT_MIN_ELEMENTS / K}K elements stay on one thread. — = the peer has no such rule.`,
+  '',
+  `| rule | N | ${colOrder.map((k) => COLUMNS[k]).join(' | ')} |`,
+  `|---|---|${colOrder.map(() => '---').join('|')}|`,
+);
+for (const row of rows) lines.push(`| ${row.rule} | ${fmtN(row.n)} | ${colOrder.map((k) => fmtCell(row, k)).join(' | ')} |`);
+const checkedRows = rows.filter((r) => r.cells.checked);
+if (checkedRows.length) {
+  lines.push('', 'The default step also checks the gradients for NaN/Inf first (`nonFinite: \'error\'`, one extra read pass); the table above sets `nonFinite = \'ignore\'`, the same math as every peer:', '');
+  lines.push('| rule | N | 1 thread, ignore | 1 thread, default check | cost of the check |', '|---|---|---|---|---|');
+  for (const r of checkedRows) {
+    const a = rate(r.cells.edgeoptim)!;
+    const b = rate(r.cells.checked)!;
+    lines.push(`| ${r.rule} | ${fmtN(r.n)} | ${g(a)} | ${g(b)} | ${(((a - b) / a) * 100).toFixed(0)}% |`);
+  }
+}
+const st = small;
+const us = (t: Timing | string): string => (typeof t === 'string' ? t : `${(t.seconds * 1e6).toFixed(1)} µs`);
+lines.push(
+  '',
+  `Small tensors (Adam, 1 thread): ${st.tensors} tensors of 16–1024 elements (${st.elements} elements, ${st.paddedElements} with the 64-byte alignment padding) vs one tensor of ${st.elements}:`,
+  '',
+  '| | 300 tensors | 1 tensor | ratio |',
+  '|---|---|---|---|',
+  `| edgeoptim (one kernel call per group) | ${us(st.many)} | ${us(st.one)} | ${(st.many.seconds / st.one.seconds).toFixed(3)} |`,
+  `| edgeoptim kernel, one call per tensor | ${us(st.perTensorCalls)} | ${us(st.one)} | ${(st.perTensorCalls.seconds / st.one.seconds).toFixed(3)} |`,
+  `| TF.js wasm, tf.train.adam | ${us(st.tfjsWasmMany)} | ${us(st.tfjsWasmOne)} | ${typeof st.tfjsWasmMany === 'string' || typeof st.tfjsWasmOne === 'string' ? '—' : (st.tfjsWasmMany.seconds / st.tfjsWasmOne.seconds).toFixed(1)} |`,
+);
+if (threshold.length) {
+  lines.push(
+    '',
+    `Where the worker pool pays (Adam, split forced at every size; µs per step): busy = steps back to back (the worker is spinning); idle = 5 ms between steps, longer than the workers' 1 ms spin, so each step must wake a sleeping worker (a training loop).`,
+    '',
+    '| N | 1 thread | pool, busy | speed-up | 1 thread after idle | pool after idle | speed-up |',
+    '|---|---|---|---|---|---|---|',
+  );
+  for (const r of threshold) {
+    lines.push(
+      `| ${fmtN(r.n)} | ${(r.one * 1e6).toFixed(1)} | ${(r.busy * 1e6).toFixed(1)} | ${(r.one / r.busy).toFixed(2)}× | ${(r.oneIdle * 1e6).toFixed(1)} | ${(r.idle * 1e6).toFixed(1)} | ${(r.oneIdle / r.idle).toFixed(2)}× |`,
+    );
+  }
+}
+const report = lines.join('\n');
+console.log(`\n${report}\n`);
+
 mkdirSync('bench/results', { recursive: true });
-writeFileSync(`${out}.json`, JSON.stringify({ machine, trials, rows }, null, 2) + '\n');
-console.log(`\nwrote ${out}.json`);
+writeFileSync(`${out}.json`, JSON.stringify(result, null, 2) + '\n');
+console.log(`wrote ${out}.json`);
+if (flag('readme')) {
+  const readme = readFileSync('bench/README.md', 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const i = readme.indexOf(start);
+  const j = readme.indexOf(end);
+  if (i < 0 || j < i) throw new Error('bench/README.md lacks the <!-- bench:start --> / <!-- bench:end --> markers');
+  writeFileSync('bench/README.md', `${readme.slice(0, i + start.length)}\n${report}\n${readme.slice(j)}`);
+  console.log('updated bench/README.md');
+}
+

@@ -2,7 +2,7 @@
 export { init, initSync, isInitialized } from './wasm/loader';
 export { kernelBuild, relaxedSimdSupported, selectKernelBuild, type KernelBuild, type KernelBuildOptions } from './wasm/loader';
 export {
-  initThreads, closeThreads, whenThreadsReady, threadPool, threadsUnavailableReason, DEFAULT_MIN_ELEMENTS,
+  initThreads, closeThreads, whenThreadsReady, threadPool, threadsUnavailableReason, DEFAULT_MIN_ELEMENTS, DEFAULT_MIN_ELEMENTS_IDLE,
   type ThreadsOptions, type ThreadsInfo,
 } from './threads/index';
 export {

@@ -19,15 +19,28 @@ export { KERNEL_TRAITS, type KernelTrait } from './traits';
 
 /**
  * Kernel calls over fewer elements than this run on the calling thread alone. Measured on a
- * 2-core VM (bench/README.md): with a spinning worker, two threads win from ~16K elements.
+ * 2-core VM (bench/README.md, "Where the worker pool pays"): with the worker spinning (steps back
+ * to back), two threads win from ~16K–32K elements.
  */
 export const DEFAULT_MIN_ELEMENTS = 32768;
+
+/**
+ * The same when the workers have been idle past their spin time and must be woken (a training
+ * loop: forward and backward run between steps). The wake-up costs ~50–100 µs on that VM, so
+ * splitting pays only from a few hundred K elements.
+ */
+export const DEFAULT_MIN_ELEMENTS_IDLE = 262144;
 
 export interface ThreadsOptions {
   /** Threads that step together, the calling one included: a number, or 'auto' (the core count). Default 'auto'. */
   readonly threads?: number | 'auto';
   /** Kernel calls over fewer elements run on the calling thread alone. Default DEFAULT_MIN_ELEMENTS. */
   readonly minElements?: number;
+  /**
+   * The threshold when the workers have slept (idle longer than `spinMs`). Default
+   * DEFAULT_MIN_ELEMENTS_IDLE, and never below `minElements`.
+   */
+  readonly minElementsIdle?: number;
   /** How long a step waits for a worker before it throws WorkerTimeoutError. Default 10 000 ms. */
   readonly timeoutMs?: number;
   /**
@@ -72,7 +85,7 @@ export function threadsUnavailableReason(): string | undefined {
   } catch (err) {
     return `shared WebAssembly memory is unavailable: ${(err as Error).message}`;
   }
-  if (typeof (globalThis as { Worker?: unknown }).Worker !== 'function' && typeof process === 'undefined') {
+  if (typeof (globalThis as { Worker?: unknown }).Worker !== 'function' && (globalThis as { process?: unknown }).process === undefined) {
     return 'this runtime has no Worker';
   }
   return undefined;
@@ -97,6 +110,7 @@ export async function initThreads(options: ThreadsOptions = {}): Promise<Threads
     pool = await WorkerPool.create({
       workers: threads - 1,
       minElements: options.minElements ?? DEFAULT_MIN_ELEMENTS,
+      minElementsIdle: Math.max(options.minElementsIdle ?? DEFAULT_MIN_ELEMENTS_IDLE, options.minElements ?? DEFAULT_MIN_ELEMENTS),
       timeoutMs: options.timeoutMs ?? 10_000,
       spinMs: options.spinMs ?? 1,
     });

@@ -20,6 +20,11 @@ export interface PoolOptions {
   readonly workers: number;
   /** Kernel calls over fewer elements run on the calling thread alone. */
   readonly minElements: number;
+  /**
+   * The same, when the workers have been idle longer than `spinMs` (so they sleep, and waking them
+   * costs tens of µs): e.g. the first kernel call of a step in a training loop.
+   */
+  readonly minElementsIdle: number;
   /** How long the calling thread waits for a worker's range before giving up. */
   readonly timeoutMs: number;
   /** How long a worker spins for the next job before it sleeps (a wake-up costs tens of µs). */
@@ -39,10 +44,21 @@ interface PortableWorker {
 
 type MessageHandler = (m: { type: string; message?: string }) => void;
 
+/**
+ * Node itself (not Deno or Bun, which also set process.versions.node). Node has no web Worker,
+ * but libraries (emscripten output, e.g. ONNX Runtime's or TF.js's wasm glue) may put
+ * worker_threads' Worker on globalThis, which cannot start from a Blob URL.
+ */
+function isNode(): boolean {
+  const g = globalThis as { process?: { versions?: Record<string, string> }; Deno?: unknown };
+  const versions = g.process?.versions;
+  return !!versions?.node && !versions.bun && g.Deno === undefined;
+}
+
 /** Starts a worker from source text: web-style Worker where there is one, else node:worker_threads. */
 async function spawnWorker(onMessage: MessageHandler, onFailure: (why: string) => void): Promise<PortableWorker> {
   const WebWorker = (globalThis as { Worker?: typeof Worker }).Worker;
-  if (typeof WebWorker === 'function') {
+  if (typeof WebWorker === 'function' && !isNode()) {
     const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
     const w = new WebWorker(url, { type: 'module' });
     w.onmessage = (e: MessageEvent) => onMessage(e.data);
@@ -51,7 +67,7 @@ async function spawnWorker(onMessage: MessageHandler, onFailure: (why: string) =
     (w as { unref?: () => void }).unref?.();
     return { post: (m) => w.postMessage(m), terminate: () => { w.terminate(); URL.revokeObjectURL(url); } };
   }
-  // Node has no global Worker before v22 (and only behind a flag there): load worker_threads only here.
+  // Node: load worker_threads only here, so other runtimes never touch a Node-only module.
   const specifier = 'node:worker_threads';
   const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
   const w = new NodeWorker(WORKER_SOURCE, { eval: true });
@@ -95,7 +111,13 @@ export class WorkerPool {
   private readonly buildsSent = new Set<string>();
   private readonly slots: (Attachment | undefined)[] = [];
   private readonly finalizer = new FinalizationRegistry<{ slot: number; id: number }>((h) => this.detach(h.slot, h.id));
+  /** Kernel calls split across the threads so far (the rest ran whole on the calling thread). */
+  splitCalls = 0;
   private nextId = 1;
+  /** When the last split call ended (performance.now()): the workers spin for spinMs after it. */
+  private lastJobEnd = -Infinity;
+  /** Whether this thread may block in Atomics.wait (not a browser's main thread); found out on first try. */
+  private canBlock = true;
   private failure: string | undefined;
   private closedFlag = false;
 
@@ -217,6 +239,16 @@ export class WorkerPool {
     for (const w of this.workers) w.terminate();
   }
 
+  /**
+   * Wakes sleeping workers so that they spin (for `spinMs`) for the next kernel call. Call it a
+   * little before a step (e.g. when the backward pass starts) to save the step the wake-up.
+   */
+  wake(): void {
+    if (!this.open) return;
+    Atomics.notify(this.ctl, CTL.GEN);
+    this.lastJobEnd = performance.now();
+  }
+
   /** Test hook: makes worker `w` stop answering (as a crashed or hung worker would). */
   simulateHang(w: number): void {
     this.workers[w].post({ type: 'hang' });
@@ -247,9 +279,16 @@ export class WorkerPool {
     const fn = (att.direct as unknown as Record<string, (...a: number[]) => number>)[this.names[index]];
     const n = args[trait.pointers];
     if (n < this.options.minElements || !this.open || !this.isReady(att) || args.length > MAX_ARGS) return fn(...args);
+    const now = performance.now();
+    if (n < this.options.minElementsIdle && now - this.lastJobEnd > this.options.spinMs) {
+      // The workers sleep: waking them would cost more than this call. Wake them for the next one.
+      this.wake();
+      return fn(...args);
+    }
 
     const { ctl, f64 } = this;
     const parts = this.threads;
+    this.splitCalls++;
     ctl[CTL.FN] = index;
     ctl[CTL.SLOT] = att.slot;
     ctl[CTL.N] = n;
@@ -269,7 +308,8 @@ export class WorkerPool {
     let result = fn(...own);
 
     const workers = this.workers.length;
-    if (Atomics.load(ctl, CTL.DONE) < workers) this.waitForWorkers(att, fn, trait, args, gen);
+    if (Atomics.load(ctl, CTL.DONE) < workers) this.waitForWorkers(att, fn, trait, args, gen, performance.now() - now);
+    this.lastJobEnd = performance.now();
     if (Atomics.load(ctl, CTL.ERROR) !== 0) {
       const why = `worker ${Atomics.load(ctl, CTL.ERROR) - 1}'s kernel threw during ${this.names[index]}`;
       this.fail(why);
@@ -292,13 +332,30 @@ export class WorkerPool {
    * have), so the call completes: the pool closes and the error waits in `att.error` for the end
    * of the step. A range a worker claimed but never finished cannot be recovered: that throws now.
    */
-  private waitForWorkers(att: Attachment, fn: (...a: number[]) => number, trait: KernelTrait, args: number[], gen: number): void {
+  private waitForWorkers(
+    att: Attachment, fn: (...a: number[]) => number, trait: KernelTrait, args: number[], gen: number, ownMs: number,
+  ): void {
     const { ctl } = this;
     const workers = this.workers.length;
-    const deadline = performance.now() + this.options.timeoutMs;
+    const start = performance.now();
+    const deadline = start + this.options.timeoutMs;
+    // Spin while the workers are about as late as their share of the work suggests (they usually
+    // finish with us); past that they were descheduled or asleep, so block (where this thread may)
+    // and leave the core to them.
+    const spinUntil = start + Math.max(0.05, 2 * ownMs);
     let k = 0;
-    while (Atomics.load(ctl, CTL.DONE) < workers) {
-      if ((++k & 1023) === 0 && performance.now() > deadline) break;
+    let done: number;
+    while ((done = Atomics.load(ctl, CTL.DONE)) < workers) {
+      if ((++k & 255) !== 0) continue;
+      const t = performance.now();
+      if (t > deadline) break;
+      if (t > spinUntil && this.canBlock) {
+        try {
+          Atomics.wait(ctl, CTL.DONE, done, Math.min(5, deadline - t));
+        } catch {
+          this.canBlock = false; // a browser's main thread: keep spinning
+        }
+      }
     }
     if (Atomics.load(ctl, CTL.DONE) >= workers) return;
 

@@ -29,6 +29,7 @@ function runJob(gen) {
   // The claim: the main thread takes a range over itself (CAS) when a worker times out.
   if (part < parts && last !== gen && Atomics.compareExchange(ctl, claim, last, gen) === last) run(parts, part);
   Atomics.add(ctl, C.DONE, 1);
+  Atomics.notify(ctl, C.DONE); // wakes the calling thread if it stopped spinning
 }
 
 function run(parts, part) {

@@ -51,7 +51,7 @@ function slotsOf(opt: Optimizer<object>): string[] {
 beforeAll(async () => {
   await init();
   // minElements 64: every group here is split, so small test sizes exercise the ranges.
-  const info = await initThreads({ threads: 2, minElements: 64, timeoutMs: 5000 });
+  const info = await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 5000 });
   expect(info.threads).toBe(2);
 });
 
@@ -81,7 +81,9 @@ describe('multi-thread steps equal one-thread steps bit for bit', () => {
     const one = build(RULES[rule], options, false);
     const many = build(RULES[rule], options, true);
     await whenThreadsReady();
+    const before = threadPool()!.splitCalls;
     stepBoth(one, many, 4, 11);
+    expect(threadPool()!.splitCalls).toBeGreaterThan(before);
     for (const name of one.tensorNames) {
       for (const slot of slotsOf(one)) {
         const view = slot === 'param' ? (o: Optimizer<object>) => o.param(name) : (o: Optimizer<object>) => o.state(name, slot);
@@ -105,7 +107,9 @@ describe('HVAdam: group sums combined across threads', () => {
     const one = build(hvadamSpec, { lr: 1e-2 }, false);
     const many = build(hvadamSpec, { lr: 1e-2 }, true);
     await whenThreadsReady();
+    const before = threadPool()!.splitCalls;
     stepBoth(one, many, 6, 3);
+    expect(threadPool()!.splitCalls - before).toBeGreaterThanOrEqual(12);
     for (const name of one.tensorNames) {
       expect(closeness(many.param(name), one.param(name), 1e-6, 1e-7)).toBeLessThanOrEqual(1);
       expect(closeness(many.state(name, 'last_v'), one.state(name, 'last_v'), 1e-6, 1e-7)).toBeLessThanOrEqual(1);
@@ -118,7 +122,7 @@ describe('HVAdam: group sums combined across threads', () => {
 describe('a worker that stops answering', () => {
   it('gives WorkerTimeoutError within the timeout, completes the step, then runs on one thread', async () => {
     closeThreads();
-    await initThreads({ threads: 2, minElements: 64, timeoutMs: 300, spinMs: 0.1 });
+    await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 300, spinMs: 0.1 });
     const one = build(RULES.adam, {}, false);
     const many = build(RULES.adam, {}, true);
     await whenThreadsReady();
@@ -137,7 +141,7 @@ describe('a worker that stops answering', () => {
     stepBoth(one, many, 2, 9);
     for (const name of one.tensorNames) expect(Array.from(many.param(name))).toEqual(Array.from(one.param(name)));
     closeThreads();
-    await initThreads({ threads: 2, minElements: 64, timeoutMs: 5000 });
+    await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 5000 });
   });
 });
 
@@ -146,6 +150,6 @@ describe('fallbacks', () => {
     const info = await initThreads({ threads: 1 });
     expect(info.threads).toBe(1);
     expect(threadPool()).toBeUndefined();
-    await initThreads({ threads: 2, minElements: 64, timeoutMs: 5000 });
+    await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 5000 });
   });
 });
