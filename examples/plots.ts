@@ -51,7 +51,7 @@ function formatTick(v: number): string {
 function legend(items: { label: string; color: string; note?: string }[], x: number, y: number): string {
   const rows = items.map((it, i) => {
     const yy = y + i * 18;
-    const note = it.note ? `<tspan fill="#555"> ${esc(it.note)}</tspan>` : '';
+    const note = it.note ? `<tspan dx="6" fill="#555">${esc(it.note)}</tspan>` : '';
     return `<line x1="${x}" y1="${yy}" x2="${x + 22}" y2="${yy}" stroke="${it.color}" stroke-width="3" stroke-linecap="round"/>`
       + `<text x="${x + 30}" y="${yy + 4}" font-size="12" ${FONT} fill="#222">${esc(it.label)}${note}</text>`;
   });
