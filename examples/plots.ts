@@ -37,7 +37,7 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) ticks.push(k === 0 ? 0 : Number((k * step).toPrecision(12)));
   return ticks;
 }
 
@@ -102,18 +102,15 @@ export function lineChart(series: readonly Series[], o: LineChartOptions): strin
   const yTicks = o.logY
     ? Array.from({ length: Math.floor(yHi) - Math.ceil(yLo) + 1 }, (_, k) => 10 ** (Math.ceil(yLo) + k))
     : niceTicks(yLo, yHi, 6);
-  if (o.logY && yTicks.length < 3) {
-    // A narrow log range: add 2× and 5× ticks.
-    for (let e = Math.floor(yLo); e <= Math.ceil(yHi); e++) for (const k of [2, 5]) if (Math.log10(k * 10 ** e) > yLo && Math.log10(k * 10 ** e) < yHi) yTicks.push(k * 10 ** e);
-    yTicks.sort((a, b) => a - b);
-  }
-  for (const t of yTicks) {
+  // A log range narrower than a few decades: round values between the ends instead.
+  const yTickValues = o.logY && yTicks.length < 3 ? niceTicks(10 ** yLo, 10 ** yHi, 5).filter((t) => t > 0) : yTicks;
+  for (const t of yTickValues) {
     const y = r1(sy(t));
     parts.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${y}" y2="${y}" stroke="#e6e6e6"/>`);
     parts.push(`<text x="${m.left - 8}" y="${y}" dy="4" text-anchor="end" font-size="11" ${FONT} fill="#444">${formatTick(t)}</text>`);
   }
   for (const t of niceTicks(1, xMax, 8)) {
-    if (t < 1) continue;
+    if (t < 1 || (!series.some((s) => s.x) && !Number.isInteger(t))) continue; // x = 1, 2, ...: whole ticks
     const x = r1(sx(t));
     parts.push(`<line x1="${x}" x2="${x}" y1="${m.top}" y2="${m.top + ph}" stroke="#f0f0f0"/>`);
     parts.push(`<text x="${x}" y="${m.top + ph + 18}" text-anchor="middle" font-size="11" ${FONT} fill="#444">${formatTick(t)}</text>`);
