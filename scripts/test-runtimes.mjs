@@ -51,7 +51,11 @@ function buildAndPack() {
   for (const f of readdirSync(OUT)) if (f.endsWith('.tgz')) rmSync(join(OUT, f));
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', OUT], { encoding: 'utf8' }))[0];
   const files = packed.files.map((f) => f.path);
-  const required = ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/webgpu.js', 'dist/webgpu/index.d.ts'];
+  const required = new Set(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/webgpu.js', 'dist/webgpu/index.d.ts']);
+  // Every file that package.json's `exports` points at (each entry's types and import targets).
+  const { exports } = JSON.parse(readFileSync('package.json', 'utf8'));
+  const targets = (v) => (typeof v === 'string' ? [v] : Object.values(v ?? {}).flatMap(targets));
+  for (const t of targets(exports)) required.add(t.replace(/^\.\//, ''));
   for (const f of required) if (!files.includes(f)) fail(`the tarball lacks ${f}`);
   const stray = files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f));
   if (stray.length) fail(`the tarball holds files outside dist/: ${stray.join(', ')}`);
@@ -353,7 +357,10 @@ function judge(results) {
     if (r.expectIsolated === false && th.status !== 'fallback' && th.status !== 'skipped') {
       problems.push(`threads: a page without cross-origin isolation should fall back to one thread (got ${th.status})`);
     }
-    if (r.threadNotices !== undefined) threadText += `; notices on the console: ${r.threadNotices}`;
+    if (r.threadNotices !== undefined) {
+      threadText += `; fallback notices on the console: ${r.threadNotices}`;
+      if (r.threadNotices > 1) problems.push(`threads: the one-thread fallback was announced ${r.threadNotices} times (once is enough)`);
+    }
     for (const p of problems) fail(`${t}: ${p}`);
     const total = Object.keys(reference?.rules ?? {}).length;
     rows.push([t, problems.length ? 'FAIL' : 'ok', `${r.runtime}; ${r.cpu.kernels}; ${same}/${total} rules bit-identical to node`, threadText, gpuText]);

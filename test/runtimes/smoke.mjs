@@ -289,6 +289,9 @@ export async function threadSmoke(eo, single) {
     info = await eo.initThreads({ threads: 2, minElements: 64 });
     if (info.threads < 2) {
       if (!info.reason) return { status: 'failed', errors: { setup: 'one thread, but no reason given' } };
+      // Asked again: the fallback notice (if the package prints one) must not repeat.
+      const again = await eo.initThreads({ threads: 2 });
+      if (again.threads !== 1) return { status: 'failed', errors: { setup: `the second initThreads gave ${again.threads} threads` } };
       return { status: 'fallback', threads: info.threads, reason: info.reason };
     }
     if (typeof eo.selectKernelBuild === 'function') await eo.selectKernelBuild({ relaxedSimd: false }, true);
