@@ -1,22 +1,27 @@
 /**
- * A persistent pool of worker threads that step ranges of shared-memory arenas.
+ * A persistent pool of worker threads that step chunks of shared-memory arenas.
  *
  * Each arena is attached once: every worker instantiates the same kernel build over the arena's
- * shared WebAssembly.Memory. A kernel call above `minElements` is then split into one aligned range
- * per thread (the calling thread takes the first): the job is published through a shared control
- * block (protocol.ts), the workers, spinning for `spinMs` after each job, pick it up, and the
- * caller spins until every worker has acknowledged it — never blocking, so this also runs on a
- * browser's main thread, and never longer than `timeoutMs`.
+ * shared WebAssembly.Memory. A kernel call above `minElements` is then cut into aligned chunks
+ * (protocol.ts) that the calling thread and the workers claim one at a time: a worker that is
+ * asleep, descheduled or gone simply takes fewer chunks, so a step is never slower than the calling
+ * thread doing it alone by more than one chunk. The calling thread then waits only for chunks that
+ * workers claimed — spinning, then blocking where it may (never on a browser's main thread) — and
+ * never longer than `timeoutMs`. Reductions are combined per chunk in chunk order, so their results
+ * do not depend on which thread ran what.
  */
 import { WorkerPoolError, WorkerTimeoutError } from '../errors';
 import type { KernelExports } from '../wasm/kernels';
 import { kernelVariantBytes, type KernelBuild } from '../wasm/loader';
-import { CTL, ARGS_F64, MAX_ARGS, MAX_WORKERS, READY, MAX_SLOTS, CONTROL_BYTES, MAIN_SCRATCH, workerScratch, partRange } from './protocol';
+import {
+  CTL, ARGS_F64, MAX_ARGS, MAX_WORKERS, READY, MAX_SLOTS, CONTROL_BYTES, MAIN_SCRATCH, RESULTS_F64, RESULT_STRIDE, MAX_SCRATCH,
+  CHUNK_BITS, MAX_CHUNKS, GEN_MASK, workerScratch, chunkLength,
+} from './protocol';
 import { KERNEL_TRAITS, type KernelTrait } from './traits';
 import { WORKER_SOURCE } from './worker-source';
 
 export interface PoolOptions {
-  /** Worker threads (the calling thread steps a range too). */
+  /** Worker threads (the calling thread steps chunks too). */
   readonly workers: number;
   /** Kernel calls over fewer elements run on the calling thread alone. */
   readonly minElements: number;
@@ -25,16 +30,12 @@ export interface PoolOptions {
    * costs tens of µs): e.g. the first kernel call of a step in a training loop.
    */
   readonly minElementsIdle: number;
-  /** How long the calling thread waits for a worker's range before giving up. */
+  /** How long the calling thread waits for a chunk a worker claimed, and how long a worker may ignore jobs, before an error. */
   readonly timeoutMs: number;
   /** How long a worker spins for the next job before it sleeps (a wake-up costs tens of µs). */
   readonly spinMs: number;
 }
 
-/** Element alignment of range boundaries: 16 float32 = one 64-byte cache line. */
-const RANGE_ALIGN = 16;
-/** Float64 index of the workers' return values (after the arguments). */
-const RESULTS_F64 = ARGS_F64 + MAX_ARGS;
 const STRIDE = MAX_WORKERS + 1;
 
 interface PortableWorker {
@@ -86,6 +87,8 @@ interface Attachment {
   ready: boolean;
   /** A worker failure this arena's caller has not been told about yet (see takeError). */
   error?: WorkerPoolError;
+  /** Whether this arena was told about the pool's failure. */
+  toldFailure?: boolean;
 }
 
 /** An arena attached to the pool. */
@@ -93,8 +96,8 @@ export interface AttachedKernels {
   /** Kernels whose listed exports split large calls across the pool. */
   readonly kernels: KernelExports;
   /**
-   * The worker failure met by a kernel call that still completed (its ranges were stepped on the
-   * calling thread), once: the optimizer throws it at the end of the step, after every group.
+   * A worker failure met by kernel calls that still completed (the other threads took the
+   * chunks), once: the optimizer throws it at the end of the step, after every group.
    */
   takeError(): WorkerPoolError | undefined;
 }
@@ -113,6 +116,8 @@ export class WorkerPool {
   private readonly finalizer = new FinalizationRegistry<{ slot: number; id: number }>((h) => this.detach(h.slot, h.id));
   /** Kernel calls split across the threads so far (the rest ran whole on the calling thread). */
   splitCalls = 0;
+  /** Chunks of those calls that workers ran (the calling thread ran the others). */
+  workerChunks = 0;
   private nextId = 1;
   /** When the last split call ended (performance.now()): the workers spin for spinMs after it. */
   private lastJobEnd = -Infinity;
@@ -120,6 +125,10 @@ export class WorkerPool {
   private canBlock = true;
   private failure: string | undefined;
   private closedFlag = false;
+  private gen = 0;
+  /** Per worker: the generation it last saw, and since when it has not moved while jobs were published. */
+  private readonly lastSeen: number[] = [];
+  private readonly lagSince: number[] = [];
 
   private constructor(options: PoolOptions) {
     this.options = options;
@@ -155,18 +164,22 @@ export class WorkerPool {
       const worker = await spawnWorker(
         (m) => {
           if (m.type === 'ready') ready();
-          else if (m.type === 'error') this.fail(`worker ${w}: ${m.message}`);
+          else if (m.type === 'error' && !this.closedFlag) this.fail(`worker ${w}: ${m.message}`);
         },
         (why) => {
           failed(new WorkerPoolError(`Worker ${w} failed to start: ${why}`));
-          this.fail(`worker ${w} ${why}`);
+          if (!this.closedFlag) this.fail(`worker ${w} ${why}`); // not the exits close() causes
         },
       );
       this.workers.push(worker);
       worker.post({
-        type: 'init', ctl: this.ctl.buffer, index: w, names: this.names, ctlLayout: CTL, spinMs: this.options.spinMs,
-        ready: READY, stride: STRIDE, args: ARGS_F64, results: RESULTS_F64,
+        type: 'init', ctl: this.ctl.buffer, index: w, names: this.names,
+        layout: {
+          CTL, CHUNK_BITS, MAX_CHUNKS, ARGS_F64, RESULTS_F64, RESULT_STRIDE, READY, STRIDE, spinMs: this.options.spinMs,
+        },
       });
+      this.lastSeen.push(0);
+      this.lagSince.push(NaN);
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, rej) => {
@@ -234,8 +247,7 @@ export class WorkerPool {
     if (this.closedFlag) return;
     this.closedFlag = true;
     Atomics.store(this.ctl, CTL.STOP, 1);
-    Atomics.add(this.ctl, CTL.GEN, 1);
-    Atomics.notify(this.ctl, CTL.GEN);
+    Atomics.notify(this.ctl, CTL.JOB);
     for (const w of this.workers) w.terminate();
   }
 
@@ -245,13 +257,18 @@ export class WorkerPool {
    */
   wake(): void {
     if (!this.open) return;
-    Atomics.notify(this.ctl, CTL.GEN);
+    Atomics.notify(this.ctl, CTL.JOB);
     this.lastJobEnd = performance.now();
   }
 
-  /** Test hook: makes worker `w` stop answering (as a crashed or hung worker would). */
+  /** Test hook: makes worker `w` stop answering (as a hung worker would). */
   simulateHang(w: number): void {
     this.workers[w].post({ type: 'hang' });
+  }
+
+  /** Test hook: ends worker `w` (as a crash would). */
+  simulateCrash(w: number): void {
+    this.workers[w].terminate();
   }
 
   private fail(why: string): void {
@@ -278,77 +295,108 @@ export class WorkerPool {
     const trait = this.traits[index];
     const fn = (att.direct as unknown as Record<string, (...a: number[]) => number>)[this.names[index]];
     const n = args[trait.pointers];
-    if (n < this.options.minElements || !this.open || !this.isReady(att) || args.length > MAX_ARGS) return fn(...args);
+    if (n < this.options.minElements || !this.open || !this.isReady(att) || args.length > MAX_ARGS || (trait.scratch ?? 0) > MAX_SCRATCH) {
+      this.reportFailure(att);
+      return fn(...args);
+    }
     const now = performance.now();
     if (n < this.options.minElementsIdle && now - this.lastJobEnd > this.options.spinMs) {
       // The workers sleep: waking them would cost more than this call. Wake them for the next one.
       this.wake();
       return fn(...args);
     }
+    const chunk = chunkLength(n, this.threads);
+    const chunks = Math.ceil(n / chunk);
+    if (chunks < 2) return fn(...args);
 
     const { ctl, f64 } = this;
-    const parts = this.threads;
-    this.splitCalls++;
+    const scratch = trait.scratch ?? 0;
     ctl[CTL.FN] = index;
     ctl[CTL.SLOT] = att.slot;
     ctl[CTL.N] = n;
-    ctl[CTL.PARTS] = parts;
+    ctl[CTL.CHUNK] = chunk;
+    ctl[CTL.CHUNKS] = chunks;
     ctl[CTL.POINTERS] = trait.pointers;
     ctl[CTL.ARGS] = args.length;
-    ctl[CTL.ALIGN] = RANGE_ALIGN;
+    ctl[CTL.SCRATCH] = scratch;
     for (let i = 0; i < args.length; i++) f64[ARGS_F64 + i] = +args[i];
     Atomics.store(ctl, CTL.DONE, 0);
-    const gen = Atomics.add(ctl, CTL.GEN, 1) + 1;
-    Atomics.notify(ctl, CTL.GEN);
+    const gen = (this.gen = (this.gen + 1) & GEN_MASK);
+    Atomics.store(ctl, CTL.JOB, gen << CHUNK_BITS); // publishes the job
+    for (let w = 0; w < this.workers.length; w++) {
+      if (Atomics.load(ctl, CTL.SLEEP + w)) {
+        Atomics.notify(ctl, CTL.JOB);
+        break;
+      }
+    }
+    this.splitCalls++;
 
-    // The calling thread's range is the first one, so its pointers need no offset.
-    const [, end0] = partRange(n, parts, 0, RANGE_ALIGN);
-    const own = args.slice();
-    own[trait.pointers] = end0;
-    let result = fn(...own);
-
-    const workers = this.workers.length;
-    if (Atomics.load(ctl, CTL.DONE) < workers) this.waitForWorkers(att, fn, trait, args, gen, performance.now() - now);
-    this.lastJobEnd = performance.now();
+    // Claim chunks here too, until none is left.
+    const buffer = att.direct.memory.buffer;
+    const part = args.slice();
+    let mine = 0;
+    for (;;) {
+      const cur = Atomics.load(ctl, CTL.JOB);
+      const c = cur & (MAX_CHUNKS - 1);
+      if (c >= chunks) break;
+      if (Atomics.compareExchange(ctl, CTL.JOB, cur, cur + 1) !== cur) continue;
+      const start = c * chunk;
+      for (let i = 0; i < trait.pointers; i++) part[i] = args[i] !== 0 ? args[i] + start * 4 : 0;
+      part[trait.pointers] = Math.min(n, start + chunk) - start;
+      const at = RESULTS_F64 + c * RESULT_STRIDE;
+      f64[at] = +fn(...part);
+      if (scratch) f64.set(new Float64Array(buffer, MAIN_SCRATCH, scratch), at + 1);
+      mine++;
+    }
+    // Wait for the chunks the workers claimed.
+    const theirs = chunks - mine;
+    this.workerChunks += theirs;
+    if (Atomics.load(ctl, CTL.DONE) < theirs) this.waitForWorkers(theirs, now);
+    const finished = performance.now();
+    this.lastJobEnd = finished;
     if (Atomics.load(ctl, CTL.ERROR) !== 0) {
       const why = `worker ${Atomics.load(ctl, CTL.ERROR) - 1}'s kernel threw during ${this.names[index]}`;
       this.fail(why);
       this.close();
-      throw new WorkerPoolError(`${why}; that range may be partly stepped. The pool is closed: later steps run on one thread`);
+      throw new WorkerPoolError(`${why}; its chunk may be partly stepped. The pool is closed: later steps run on one thread`);
     }
-    if (trait.scratch) this.combineScratch(att, trait.scratch);
-    if (trait.returns) {
-      for (let w = 0; w < workers; w++) {
-        const r = f64[RESULTS_F64 + w];
-        result = trait.returns === 'sum' ? result + r : trait.returns === 'max' ? Math.max(result, r) : result && r ? 1 : 0;
-      }
+    this.checkLiveness(att, gen, finished);
+
+    // Combine in chunk order, whoever ran them.
+    if (scratch) {
+      const sums = new Float64Array(scratch);
+      for (let c = 0; c < chunks; c++) for (let k = 0; k < scratch; k++) sums[k] += f64[RESULTS_F64 + c * RESULT_STRIDE + 1 + k];
+      new Float64Array(buffer, MAIN_SCRATCH, scratch).set(sums);
+    }
+    if (!trait.returns) return undefined as unknown as number;
+    let result = f64[RESULTS_F64];
+    for (let c = 1; c < chunks; c++) {
+      const r = f64[RESULTS_F64 + c * RESULT_STRIDE];
+      result = trait.returns === 'sum' ? result + r : trait.returns === 'max' ? Math.max(result, r) : result && r ? 1 : 0;
     }
     return result;
   }
 
-  /**
-   * Spins until every worker acknowledged the job. On timeout, the ranges no worker had claimed
-   * are claimed and stepped here (their results and reduction blocks stored as the worker would
-   * have), so the call completes: the pool closes and the error waits in `att.error` for the end
-   * of the step. A range a worker claimed but never finished cannot be recovered: that throws now.
-   */
-  private waitForWorkers(
-    att: Attachment, fn: (...a: number[]) => number, trait: KernelTrait, args: number[], gen: number, ownMs: number,
-  ): void {
+  /** Spins, then blocks where it may, until the workers finished `theirs` chunks; throws after timeoutMs. */
+  private waitForWorkers(theirs: number, started: number): void {
     const { ctl } = this;
-    const workers = this.workers.length;
-    const start = performance.now();
-    const deadline = start + this.options.timeoutMs;
-    // Spin while the workers are about as late as their share of the work suggests (they usually
-    // finish with us); past that they were descheduled or asleep, so block (where this thread may)
-    // and leave the core to them.
-    const spinUntil = start + Math.max(0.05, 2 * ownMs);
+    const deadline = performance.now() + this.options.timeoutMs;
+    // A claimed chunk is usually finished about when ours are: spin a little (about as long as
+    // this call took so far), then leave the core to the worker.
+    const spinUntil = performance.now() + Math.max(0.02, performance.now() - started);
     let k = 0;
     let done: number;
-    while ((done = Atomics.load(ctl, CTL.DONE)) < workers) {
+    while ((done = Atomics.load(ctl, CTL.DONE)) < theirs) {
       if ((++k & 255) !== 0) continue;
       const t = performance.now();
-      if (t > deadline) break;
+      if (t > deadline) {
+        this.fail(`a worker did not finish a chunk within ${this.options.timeoutMs} ms`);
+        this.close();
+        throw new WorkerTimeoutError(
+          `A worker did not finish its chunk of this kernel call within ${this.options.timeoutMs} ms; that chunk may be partly stepped. ` +
+            'The pool is closed: later steps run on one thread',
+        );
+      }
       if (t > spinUntil && this.canBlock) {
         try {
           Atomics.wait(ctl, CTL.DONE, done, Math.min(5, deadline - t));
@@ -357,51 +405,40 @@ export class WorkerPool {
         }
       }
     }
-    if (Atomics.load(ctl, CTL.DONE) >= workers) return;
-
-    const buffer = att.direct.memory.buffer;
-    const mainBlock = trait.scratch ? new Float64Array(buffer, MAIN_SCRATCH, trait.scratch) : undefined;
-    const saved = mainBlock?.slice();
-    const taken: number[] = [];
-    let claimedByWorkers = 0;
-    for (let w = 0; w < workers; w++) {
-      const last = Atomics.load(ctl, CTL.CLAIM + w);
-      if (last !== gen && Atomics.compareExchange(ctl, CTL.CLAIM + w, last, gen) === last) {
-        const [start, end] = partRange(args[trait.pointers], this.threads, w + 1, RANGE_ALIGN);
-        const part = args.slice();
-        for (let i = 0; i < trait.pointers; i++) if (part[i] !== 0) part[i] += start * 4;
-        part[trait.pointers] = end - start;
-        this.f64[RESULTS_F64 + w] = +fn(...part);
-        if (mainBlock) new Float64Array(buffer, workerScratch(w), mainBlock.length).set(mainBlock);
-        taken.push(w);
-      } else {
-        claimedByWorkers++;
-      }
-    }
-    if (mainBlock && saved) mainBlock.set(saved);
-    const finished = Atomics.load(ctl, CTL.DONE) >= claimedByWorkers;
-    const name = this.names[ctl[CTL.FN]];
-    this.fail(`worker(s) ${taken.join(', ')} did not answer within ${this.options.timeoutMs} ms`);
-    this.close();
-    if (!finished) {
-      throw new WorkerTimeoutError(
-        `A worker did not finish its range of ${name} within ${this.options.timeoutMs} ms; that range may be partly stepped. ` +
-          'The pool is closed: later steps run on one thread',
-      );
-    }
-    att.error = new WorkerTimeoutError(
-      `Worker(s) ${taken.join(', ')} did not answer within ${this.options.timeoutMs} ms; their ranges were stepped on this ` +
-        'thread, so the step completed. The pool is closed: later steps run on one thread',
-    );
   }
 
-  /** Adds every worker's float64 reduction block into the calling thread's (REDUCTION_SCRATCH). */
-  private combineScratch(att: Attachment, count: number): void {
-    const buffer = att.direct.memory.buffer;
-    const main = new Float64Array(buffer, MAIN_SCRATCH, count);
+  /**
+   * A worker that has not looked at any job for `timeoutMs` while jobs were published is hung or
+   * gone: the calls completed without it, and the arena's caller gets the error after this step.
+   */
+  private checkLiveness(att: Attachment, gen: number, now: number): void {
     for (let w = 0; w < this.workers.length; w++) {
-      const part = new Float64Array(buffer, workerScratch(w), count);
-      for (let i = 0; i < count; i++) main[i] += part[i];
+      const seen = Atomics.load(this.ctl, CTL.SEEN + w);
+      if (seen === gen || seen !== this.lastSeen[w]) {
+        this.lastSeen[w] = seen;
+        this.lagSince[w] = NaN;
+      } else if (Number.isNaN(this.lagSince[w])) {
+        this.lagSince[w] = now;
+      } else if (now - this.lagSince[w] > this.options.timeoutMs) {
+        const why = `worker ${w} took no job for ${Math.round(now - this.lagSince[w])} ms (timeout ${this.options.timeoutMs} ms)`;
+        this.fail(why);
+        this.close();
+        att.toldFailure = true;
+        att.error = new WorkerTimeoutError(
+          `${why}; the other threads stepped every chunk, so the step completed. The pool is closed: later steps run on one thread`,
+        );
+        return;
+      }
     }
+  }
+
+  /** Tells an arena once that the pool failed (a worker crashed) since it last split a call. */
+  private reportFailure(att: Attachment): void {
+    if (this.failure === undefined || att.toldFailure) return;
+    att.toldFailure = true;
+    this.close();
+    att.error ??= new WorkerPoolError(
+      `The worker pool failed (${this.failure}); this step ran on one thread and completed. The pool is closed: later steps run on one thread`,
+    );
   }
 }

@@ -2,79 +2,97 @@
 // `eval: true` (node:worker_threads), so it works from the bundle with no separate file to find.
 // Plain JavaScript that runs as a classic script, an ES module or a CommonJS eval alike.
 //
-// Messages in: init { ctl, index, names, ctlLayout, spinMs, ready, stride, args, results }, build { key, bytes },
-// attach { slot, id, key, memory, scratch }, detach { slot }, hang (tests only).
-// Jobs arrive through the control block (protocol.ts): the worker spins on GEN for `spinMs` after
-// each job, then waits for a notify (Atomics.waitAsync where it exists, so that messages are still
-// handled while idle; otherwise short blocking waits with a yield to the event loop in between).
+// Messages in: init { ctl, index, names, layout }, build { key, bytes },
+// attach { slot, id, key, memory, scratch }, detach { slot, id }, hang (tests only).
+// Jobs arrive through the control block (protocol.ts): the worker claims chunks of the current job
+// until none is left, spins on JOB for `spinMs` after each job, then sleeps until notified
+// (Atomics.waitAsync where it exists, so that messages are still handled while idle; otherwise
+// short blocking waits with a yield to the event loop in between).
 export const WORKER_SOURCE = String.raw`
 'use strict';
 const nodePort = typeof self === 'undefined' ? require('node:worker_threads').parentPort : null;
 const post = (m) => (nodePort ? nodePort.postMessage(m) : self.postMessage(m));
-let C, ctl, f64, index = -1, names = [], spinMs = 1, READY = 0, STRIDE = 0, ARGS = 0, RESULTS = 0;
+let L, C, ctl, f64, index = -1, names = [];
 const builds = new Map();
 const arenas = [];
-let seen = 0;
+let seen = -1;
 
-function partBound(n, parts, k, align) {
-  return k >= parts ? n : Math.floor((n * k) / parts / align) * align;
-}
+const genOf = (job) => job >>> L.CHUNK_BITS;
 
-function runJob(gen) {
-  // Every worker acknowledges every job (DONE), taking part or not, so none lags behind a job.
-  const parts = ctl[C.PARTS];
-  const part = index + 1;
-  const claim = C.CLAIM + index;
-  const last = Atomics.load(ctl, claim);
-  // The claim: the main thread takes a range over itself (CAS) when a worker times out.
-  if (part < parts && last !== gen && Atomics.compareExchange(ctl, claim, last, gen) === last) run(parts, part);
-  Atomics.add(ctl, C.DONE, 1);
-  Atomics.notify(ctl, C.DONE); // wakes the calling thread if it stopped spinning
-}
-
-function run(parts, part) {
-  try {
-    const arena = arenas[ctl[C.SLOT]];
-    const fn = arena && arena.fns[ctl[C.FN]];
-    if (!fn) throw new Error('arena not attached in worker ' + index);
-    const n = ctl[C.N], align = ctl[C.ALIGN], pointers = ctl[C.POINTERS], count = ctl[C.ARGS];
-    const start = partBound(n, parts, part, align), end = partBound(n, parts, part + 1, align);
-    const args = new Array(count);
-    for (let i = 0; i < count; i++) args[i] = f64[ARGS + i];
-    for (let i = 0; i < pointers; i++) if (args[i] !== 0) args[i] += start * 4;
-    args[pointers] = end - start;
-    // Called even for an empty range, so reductions write their identity (0 sums, true, ...).
-    f64[RESULTS + index] = +fn.apply(null, args);
-  } catch (err) {
-    Atomics.compareExchange(ctl, C.ERROR, 0, index + 1);
-    post({ type: 'error', message: String(err && err.stack || err) });
+/** Claims and runs chunks of job generation g until none is left (or the job is no longer g). */
+function runJob(g) {
+  const arena = arenas[ctl[C.SLOT]];
+  const fn = arena && arena.fns[ctl[C.FN]];
+  const n = ctl[C.N], chunk = ctl[C.CHUNK], chunks = ctl[C.CHUNKS];
+  const pointers = ctl[C.POINTERS], count = ctl[C.ARGS], scratch = ctl[C.SCRATCH];
+  const args = new Array(count);
+  for (let i = 0; i < count; i++) args[i] = f64[L.ARGS_F64 + i];
+  const base = args.slice(0, pointers);
+  for (;;) {
+    const cur = Atomics.load(ctl, C.JOB);
+    const c = cur & (L.MAX_CHUNKS - 1);
+    if (genOf(cur) !== g || c >= chunks) return;
+    if (Atomics.compareExchange(ctl, C.JOB, cur, cur + 1) !== cur) continue;
+    // The claim succeeded, so job g is still in progress and what was read above is its description.
+    try {
+      if (!fn) throw new Error('arena not attached in worker ' + index);
+      const start = c * chunk, end = Math.min(n, start + chunk);
+      for (let i = 0; i < pointers; i++) args[i] = base[i] !== 0 ? base[i] + start * 4 : 0;
+      args[pointers] = end - start;
+      const at = L.RESULTS_F64 + c * L.RESULT_STRIDE;
+      f64[at] = +fn.apply(null, args);
+      if (scratch > 0) {
+        const block = new Float64Array(arena.memory.buffer, arena.scratch, scratch);
+        for (let k = 0; k < scratch; k++) f64[at + 1 + k] = block[k];
+      }
+    } catch (err) {
+      Atomics.compareExchange(ctl, C.ERROR, 0, index + 1);
+      post({ type: 'error', message: String((err && err.stack) || err) });
+    }
+    Atomics.add(ctl, C.DONE, 1);
+    Atomics.notify(ctl, C.DONE); // wakes the calling thread if it stopped spinning
   }
 }
 
 function loop() {
   for (;;) {
     if (Atomics.load(ctl, C.STOP)) return;
-    const until = performance.now() + spinMs;
-    let g, k = 0;
-    while ((g = Atomics.load(ctl, C.GEN)) === seen) {
+    const until = performance.now() + L.spinMs;
+    let job, k = 0;
+    while (genOf((job = Atomics.load(ctl, C.JOB))) === seen) {
       if ((++k & 255) === 0 && (Atomics.load(ctl, C.STOP) || performance.now() > until)) break;
     }
-    if (g !== seen) {
-      seen = g;
-      runJob(g);
+    if (genOf(job) !== seen) {
+      seen = genOf(job);
+      Atomics.store(ctl, C.SEEN + index, seen);
+      runJob(seen);
       continue;
     }
     if (Atomics.load(ctl, C.STOP)) return;
-    // Idle: wait for a notify without blocking the event loop, so attach messages get through.
-    if (typeof Atomics.waitAsync === 'function') {
-      const r = Atomics.waitAsync(ctl, C.GEN, seen);
-      if (r.async) {
-        r.value.then(loop);
-        return;
-      }
+    // Idle: sleep until notified. SLEEP is set before JOB is read again, so a job published after
+    // that read is notified (the publisher stores JOB, then reads SLEEP).
+    Atomics.store(ctl, C.SLEEP + index, 1);
+    job = Atomics.load(ctl, C.JOB);
+    if (genOf(job) !== seen) {
+      Atomics.store(ctl, C.SLEEP + index, 0);
       continue;
     }
-    if (Atomics.wait(ctl, C.GEN, seen, 20) === 'timed-out') {
+    if (typeof Atomics.waitAsync === 'function') {
+      const r = Atomics.waitAsync(ctl, C.JOB, job);
+      if (r.async) {
+        // Not blocking the event loop: attach messages are handled while the worker sleeps.
+        r.value.then(() => {
+          Atomics.store(ctl, C.SLEEP + index, 0);
+          loop();
+        });
+        return;
+      }
+      Atomics.store(ctl, C.SLEEP + index, 0);
+      continue;
+    }
+    const r = Atomics.wait(ctl, C.JOB, job, 20);
+    Atomics.store(ctl, C.SLEEP + index, 0);
+    if (r === 'timed-out') {
       setTimeout(loop, 0);
       return;
     }
@@ -84,17 +102,14 @@ function loop() {
 function onMessage(m) {
   switch (m.type) {
     case 'init':
-      C = m.ctlLayout;
+      L = m.layout;
+      C = L.CTL;
       ctl = new Int32Array(m.ctl);
       f64 = new Float64Array(m.ctl);
       index = m.index;
       names = m.names;
-      spinMs = m.spinMs;
-      READY = m.ready;
-      STRIDE = m.stride;
-      ARGS = m.args;
-      RESULTS = m.results;
-      seen = Atomics.load(ctl, C.GEN);
+      seen = genOf(Atomics.load(ctl, C.JOB));
+      Atomics.store(ctl, C.SEEN + index, seen);
       post({ type: 'ready' });
       loop();
       break;
@@ -107,10 +122,10 @@ function onMessage(m) {
         const instance = new WebAssembly.Instance(builds.get(m.key), { env: { memory: m.memory, abort } });
         const x = instance.exports;
         if (x.set_reduction_scratch) x.set_reduction_scratch(m.scratch);
-        arenas[m.slot] = { id: m.id, memory: m.memory, fns: names.map((name) => x[name]) };
-        Atomics.store(ctl, READY + m.slot * STRIDE + index, m.id);
+        arenas[m.slot] = { id: m.id, memory: m.memory, scratch: m.scratch, fns: names.map((name) => x[name]) };
+        Atomics.store(ctl, L.READY + m.slot * L.STRIDE + index, m.id);
       } catch (err) {
-        post({ type: 'error', message: String(err && err.stack || err) });
+        post({ type: 'error', message: String((err && err.stack) || err) });
       }
       break;
     }

@@ -21,6 +21,7 @@ export async function checkThreads(eo) {
     const many = make(true);
     await eo.whenThreadsReady();
     const before = eo.threadPool().splitCalls;
+    const chunksBefore = eo.threadPool().workerChunks;
     for (let s = 0; s < 5; s++) {
       for (const opt of [one, many]) {
         for (const name of opt.tensorNames) {
@@ -40,7 +41,9 @@ export async function checkThreads(eo) {
         worst = Math.max(worst, Math.abs(a[i] - b[i]) / (1e-7 + Math.abs(a[i])));
       }
     }
-    report.rules[rule] = { differing, worstRelative: worst, splitCalls: eo.threadPool().splitCalls - before };
+    report.rules[rule] = {
+      differing, worstRelative: worst, splitCalls: eo.threadPool().splitCalls - before, workerChunks: eo.threadPool().workerChunks - chunksBefore,
+    };
   }
   eo.closeThreads();
   return report;

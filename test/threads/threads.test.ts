@@ -1,13 +1,13 @@
-// The multi-thread path: every rule stepped by the pool (the calling thread + 1 worker, calls split
-// into aligned ranges) gives bit-for-bit the one-thread result, on odd sizes and several groups;
-// HVAdam (group sums added across threads) within a float64-rounding tolerance; a hung worker
-// gives a typed error within the timeout, and the step still completes.
+// The multi-thread path: every rule stepped by the pool (the calling thread + 1 worker, calls cut
+// into aligned chunks) gives bit-for-bit the one-thread result, on odd sizes and several groups;
+// HVAdam (group sums added per chunk) within a float64-rounding tolerance; a hung or crashed worker
+// gives a typed error within the timeout, and the steps still complete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  init, initThreads, closeThreads, whenThreadsReady, threadPool, Optimizer, RULES, WorkerTimeoutError, hvadamSpec,
+  init, initThreads, closeThreads, whenThreadsReady, threadPool, Optimizer, RULES, WorkerTimeoutError, WorkerPoolError, hvadamSpec,
 } from '../../src/index';
 import { KERNEL_TRAITS } from '../../src/threads/traits';
-import { partRange } from '../../src/threads/protocol';
+import { chunkLength, chunkRange, CHUNK_ALIGN, MAX_CHUNKS } from '../../src/threads/protocol';
 import type { AnyRuleSpec } from '../../src/rules/spec';
 import { randomArray, rng, closeness } from '../helpers';
 
@@ -18,8 +18,8 @@ const OPTIONS: Record<string, Record<string, unknown>[]> = {
   rmsprop: [{ centered: true, momentum: 0.5 }],
 };
 
-/** Sizes that are not multiples of the range alignment, in two groups. */
-const SIZES = [[4099, 17], [2 * 4096 + 5]];
+/** Sizes that are not multiples of the chunk alignment, in two groups, several chunks each. */
+const SIZES = [[40_009, 17], [70_001]];
 
 function build(spec: AnyRuleSpec, options: Record<string, unknown>, threads: boolean): Optimizer<object> {
   const params = SIZES.map((sizes, g) => ({
@@ -57,16 +57,19 @@ beforeAll(async () => {
 
 afterAll(() => closeThreads());
 
-describe('ranges', () => {
-  it('cover [0, n) in order with aligned inner boundaries', () => {
-    for (const n of [0, 1, 15, 16, 17, 1000, 4099, 65537]) {
-      for (const parts of [1, 2, 3, 4]) {
+describe('chunks', () => {
+  it('cover [0, n) in order with aligned inner boundaries, at most MAX_CHUNKS of them', () => {
+    for (const n of [0, 1, 15, 16, 17, 1000, 4099, 65537, 1 << 24]) {
+      for (const threads of [2, 3, 4, 16]) {
+        const chunk = chunkLength(n, threads);
+        expect(chunk % CHUNK_ALIGN).toBe(0);
+        const chunks = Math.ceil(n / chunk);
+        expect(chunks).toBeLessThanOrEqual(MAX_CHUNKS);
         let at = 0;
-        for (let p = 0; p < parts; p++) {
-          const [start, end] = partRange(n, parts, p, 16);
+        for (let c = 0; c < chunks; c++) {
+          const [start, end] = chunkRange(n, chunk, c);
           expect(start).toBe(at);
-          expect(end).toBeGreaterThanOrEqual(start);
-          if (p < parts - 1) expect(end % 16).toBe(0);
+          expect(end).toBeGreaterThan(start);
           at = end;
         }
         expect(at).toBe(n);
@@ -92,6 +95,10 @@ describe('multi-thread steps equal one-thread steps bit for bit', () => {
         ), `${rule} ${name} ${slot}`).toBe(true);
       }
     }
+  });
+
+  it('the workers took part (ran chunks) in those steps', () => {
+    expect(threadPool()!.workerChunks).toBeGreaterThan(0);
   });
 
   it('every listed kernel exists in the module', () => {
@@ -120,7 +127,7 @@ describe('HVAdam: group sums combined across threads', () => {
 });
 
 describe('a worker that stops answering', () => {
-  it('gives WorkerTimeoutError within the timeout, completes the step, then runs on one thread', async () => {
+  it('hung: the steps complete on the other threads; WorkerTimeoutError once it ignored jobs for timeoutMs', async () => {
     closeThreads();
     await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 300, spinMs: 0.1 });
     const one = build(RULES.adam, {}, false);
@@ -129,16 +136,31 @@ describe('a worker that stops answering', () => {
     stepBoth(one, many, 1, 5);
     threadPool()!.simulateHang(0);
     await new Promise((r) => setTimeout(r, 100)); // the idle worker takes the message and hangs
+    stepBoth(one, many, 2, 6); // no error yet: the calling thread takes every chunk
+    await new Promise((r) => setTimeout(r, 350));
     one.step();
     const t0 = performance.now();
     expect(() => many.step()).toThrow(WorkerTimeoutError);
-    const waited = performance.now() - t0;
-    expect(waited).toBeGreaterThanOrEqual(250);
-    expect(waited).toBeLessThan(3000);
+    expect(performance.now() - t0).toBeLessThan(250); // the step itself never waited for the hung worker
     expect(threadPool()).toBeUndefined();
-    // The unanswered range was stepped on this thread (no range had been started by the worker).
     for (const name of one.tensorNames) expect(Array.from(many.param(name))).toEqual(Array.from(one.param(name)));
     stepBoth(one, many, 2, 9);
+    for (const name of one.tensorNames) expect(Array.from(many.param(name))).toEqual(Array.from(one.param(name)));
+  });
+
+  it('crashed: WorkerPoolError at the next step, which completes on one thread', async () => {
+    closeThreads();
+    await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 5000 });
+    const one = build(RULES.sgd, { momentum: 0.9 }, false);
+    const many = build(RULES.sgd, { momentum: 0.9 }, true);
+    await whenThreadsReady();
+    stepBoth(one, many, 2, 5);
+    threadPool()!.simulateCrash(0);
+    await new Promise((r) => setTimeout(r, 200)); // the exit event arrives
+    one.step();
+    expect(() => many.step()).toThrow(WorkerPoolError);
+    for (const name of one.tensorNames) expect(Array.from(many.param(name))).toEqual(Array.from(one.param(name)));
+    stepBoth(one, many, 1, 9);
     for (const name of one.tensorNames) expect(Array.from(many.param(name))).toEqual(Array.from(one.param(name)));
     closeThreads();
     await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 5000 });
