@@ -32,7 +32,8 @@ export class GpuGroupArena {
   readonly chunks: readonly ChunkBuffers[];
   /** Slots that ping-pong (`param` and the state slots). */
   readonly pingPong: readonly string[];
-  private current: 0 | 1 = 0;
+  /** Which set holds each ping-pong slot's current values (slots flip independently: see swap). */
+  private readonly current: Record<string, 0 | 1>;
   private readonly tensors = new Map<GPUBuffer, OrtTensor>();
   private destroyed = false;
 
@@ -43,6 +44,7 @@ export class GpuGroupArena {
     maxChunkElements: number,
   ) {
     this.pingPong = layout.slots.filter((s) => s !== 'grad');
+    this.current = Object.fromEntries(this.pingPong.map((slot) => [slot, 0 as const]));
     const chunks: ChunkBuffers[] = [];
     const made: GPUBuffer[] = [];
     const create = (length: number, label: string): GPUBuffer => {
@@ -67,12 +69,12 @@ export class GpuGroupArena {
   /** The buffer holding `slot`'s current values in chunk `k`. */
   buffer(slot: string, k: number): GPUBuffer {
     const c = this.chunks[k];
-    return slot === 'grad' ? c.grad : c.sets[this.current][slot];
+    return slot === 'grad' ? c.grad : c.sets[this.current[slot]][slot];
   }
 
   /** The buffer the next step writes `slot` of chunk `k` into. */
   nextBuffer(slot: string, k: number): GPUBuffer {
-    return this.chunks[k].sets[1 - this.current][slot];
+    return this.chunks[k].sets[this.current[slot] === 0 ? 1 : 0][slot];
   }
 
   /** An ORT tensor over `buffer` (cached: tensors are immutable views of their buffers). */
@@ -85,9 +87,9 @@ export class GpuGroupArena {
     return t;
   }
 
-  /** Makes the buffers written by the last step current. */
-  swap(): void {
-    this.current = this.current === 0 ? 1 : 0;
+  /** Makes the buffers just written current, for `slots` (default: every ping-pong slot). */
+  swap(slots: readonly string[] = this.pingPong): void {
+    for (const slot of slots) this.current[slot] = this.current[slot] === 0 ? 1 : 0;
   }
 
   /** Uploads `data` into `slot` at element `offset` (split across chunks as needed). */

@@ -47,14 +47,15 @@ async function measure(runtime: GpuRuntime, spec: AnyRuleSpec, options: object):
 
   const slots = ['param', 'grad', ...spec.slots(opts).map((s: { name: string }) => s.name)];
   const rs = await runtime.session(spec, opts);
-  const coef = spec.coefficients(opts, { ...(spec.initialScalars?.(opts) ?? {}), step: 1 });
+  const scalars = { ...(spec.initialScalars?.(opts) ?? {}), step: 1 };
+  const coef = spec.coefficients(opts, scalars);
   const arena = (n: number) =>
     new GpuGroupArena(runtime.device, runtime.ort, planLayout([{ tensors: [{ name: 'x', shape: [n] }], slots }]).groups[0], n);
   const timeSteps = async (a: GpuGroupArena, count: number): Promise<number> => {
     const times: number[] = [];
     for (let i = 0; i < count; i++) {
       const t = now();
-      await runGroupStep(runtime, rs, a, spec, opts, coef);
+      await runGroupStep(runtime, rs, a, spec, opts, coef, { ...scalars });
       await runtime.device.queue.onSubmittedWorkDone();
       times.push(now() - t);
     }

@@ -311,7 +311,7 @@ export class DeviceOptimizer<O extends object> {
         const gpu = g.gpu;
         if (!(await this.guardGpu(() => rt.checkAlive()))) continue;
         const rs = await rt.session(this.spec as AnyRuleSpec, plan.o);
-        if (!(await this.guardGpu(() => runGroupStep(rt, rs, gpu.arena, this.spec as AnyRuleSpec, plan.o, plan.coef)))) continue;
+        if (!(await this.guardGpu(() => runGroupStep(rt, rs, gpu.arena, this.spec as AnyRuleSpec, plan.o, plan.coef, plan.scalars)))) continue;
         gpu.scalars = plan.scalars;
         gpu.stepsSinceSnapshot++;
       }

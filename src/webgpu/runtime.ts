@@ -6,18 +6,27 @@
 import { GraphBuilder } from '../onnx/graph';
 import type { AnyRuleSpec } from '../rules/spec';
 import { BackendUnavailableError, DeviceLostError } from './errors';
-import { GRAPHS } from './graphs/index';
+import { GRAPHS, type GraphResult } from './graphs/index';
 import { importOrt, type OrtModule, type OrtSession } from './ort';
 
 export const BUFFER_USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, STORAGE: 0x80 } as const;
 export const MAP_READ = 0x1;
 
-/** A compiled rule graph: its session and the scalar inputs it expects. */
-export interface RuleSession {
+/** One compiled pass of a rule graph. */
+export interface PassSession {
   readonly session: OrtSession;
   readonly scalarInputs: readonly string[];
+  /** The state slots this pass writes (`<slot>_out`). */
+  readonly outSlots: readonly string[];
+  /** 0-d outputs read back after the pass (group sums). */
+  readonly sums: readonly string[];
+}
+
+/** A compiled rule graph: one pass, or two with a reduction between them (HVAdam). */
+export interface RuleSession extends PassSession {
   readonly slots: readonly string[];
-  /** Serialized model size in bytes (reported by explain()). */
+  readonly second?: PassSession;
+  /** Serialized model size in bytes (both passes). */
   readonly modelBytes: number;
 }
 
@@ -86,34 +95,65 @@ export class GpuRuntime {
   }
 
   private async compile(spec: AnyRuleSpec, options: object, slots: string[], key: string): Promise<RuleSession> {
-    const model = buildRuleModel(spec, options, key);
-    const session = await this.ort.InferenceSession.create(model.bytes, {
-      executionProviders: ['webgpu'],
-      preferredOutputLocation: 'gpu-buffer',
-    });
-    return { session, scalarInputs: model.scalarInputs, slots, modelBytes: model.bytes.length };
+    const models = buildRuleModels(spec, options, key);
+    const open = async (m: BuiltModel): Promise<PassSession> => {
+      const location: Record<string, string> = {};
+      for (const name of ['param', ...m.outSlots]) location[name === 'param' ? 'param_out' : `${name}_out`] = 'gpu-buffer';
+      for (const name of m.sums) location[name] = 'cpu';
+      const session = await this.ort.InferenceSession.create(m.bytes, {
+        executionProviders: ['webgpu'],
+        preferredOutputLocation: m.sums.length ? location : 'gpu-buffer',
+      });
+      return { session, scalarInputs: m.scalarInputs, outSlots: m.outSlots, sums: m.sums };
+    };
+    const first = await open(models.first);
+    const second = models.second ? await open(models.second) : undefined;
+    return { ...first, slots, second, modelBytes: models.first.bytes.length + (models.second?.bytes.length ?? 0) };
   }
 }
 
-/** Serializes `spec`'s graph for `options` (exported for tests that run it on ORT's CPU backend). */
-export function buildRuleModel(spec: AnyRuleSpec, options: object, name = spec.name): { bytes: Uint8Array; scalarInputs: string[] } {
+export interface BuiltModel {
+  readonly bytes: Uint8Array;
+  readonly scalarInputs: string[];
+  readonly outSlots: string[];
+  readonly sums: string[];
+}
+
+/**
+ * Serializes `spec`'s graph for `options`: the first pass (inputs `param`, `grad`, every state slot;
+ * outputs `param_out`, `<slot>_out`, sums) and, for rules with a reduction, the second (inputs
+ * `param` and the state slots after the first pass; outputs `param_out` and the slots it writes).
+ */
+export function buildRuleModels(spec: AnyRuleSpec, options: object, name = spec.name): { first: BuiltModel; second?: BuiltModel } {
   const graph = GRAPHS[spec.name];
   if (!graph) throw new BackendUnavailableError(`Rule '${spec.name}' has no WebGPU graph yet`);
   const slots = spec.slots(options).map((s: { name: string }) => s.name);
-  const g = new GraphBuilder(name);
-  const x = {
-    param: g.vector('param'),
-    grad: g.vector('grad'),
-    slots: Object.fromEntries(slots.map((s: string) => [s, g.vector(s)])),
+  const finish = (g: GraphBuilder, out: GraphResult): BuiltModel => {
+    g.output('param_out', out.param);
+    const outSlots = slots.filter((s: string) => out.slots[s] !== undefined);
+    for (const s of outSlots) g.output(`${s}_out`, out.slots[s]);
+    const sums = Object.keys(out.sums ?? {});
+    for (const s of sums) g.output(s, out.sums![s]);
+    return { bytes: g.encode(), scalarInputs: g.scalarInputs, outSlots, sums };
   };
-  const out = graph.build(g, x, options);
-  g.output('param_out', out.param);
-  for (const s of slots) {
-    const v = out.slots[s];
-    if (!v) throw new Error(`The ${spec.name} graph does not return state slot '${s}'`);
-    g.output(`${s}_out`, v);
+  const g1 = new GraphBuilder(name);
+  const x = { param: g1.vector('param'), grad: g1.vector('grad'), slots: Object.fromEntries(slots.map((s: string) => [s, g1.vector(s)])) };
+  const first = finish(g1, graph.build(g1, x, options));
+  let second: BuiltModel | undefined;
+  if (graph.second) {
+    const g2 = new GraphBuilder(`${name}/2`);
+    const y = { param: g2.vector('param'), slots: Object.fromEntries(slots.map((s: string) => [s, g2.vector(s)])) };
+    second = finish(g2, graph.second.build(g2, y, options));
   }
-  return { bytes: g.encode(), scalarInputs: g.scalarInputs };
+  const written = new Set([...first.outSlots, ...(second?.outSlots ?? [])]);
+  const missing = slots.filter((s: string) => !written.has(s));
+  if (missing.length) throw new Error(`The ${spec.name} graph does not return state slot(s) ${missing.join(', ')}`);
+  return { first, second };
+}
+
+/** The first pass's model (tests run single-pass rules on ORT's CPU backend with it). */
+export function buildRuleModel(spec: AnyRuleSpec, options: object, name = spec.name): { bytes: Uint8Array; scalarInputs: string[] } {
+  return buildRuleModels(spec, options, name).first;
 }
 
 const runtimes = new WeakMap<OrtModule, Promise<GpuRuntime>>();

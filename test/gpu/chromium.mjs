@@ -1,6 +1,7 @@
 // Runs test/gpu/page.html in headless Debian Chromium (WebGPU on SwiftShader) with playwright-core,
 // serving the repository from 127.0.0.1. Needs `npm run build` first and /usr/bin/chromium
-// (or CHROMIUM_PATH). Exit code: 0 all passed, 1 a case failed, 2 Chromium or WebGPU missing.
+// (or CHROMIUM_PATH). GPU_TEST_FILTER=text runs only the cases whose name contains it.
+// Exit code: 0 all passed, 1 a case failed, 2 Chromium missing.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -44,7 +45,8 @@ export async function runChromium({ log = console.log } = {}) {
     const page = await browser.newPage();
     page.on('console', (m) => { if (m.type() === 'error') log(`  [page] ${m.text()}`); });
     page.on('pageerror', (e) => log(`  [page error] ${e.message}`));
-    await page.goto(`http://127.0.0.1:${port}/test/gpu/page.html`);
+    const filter = process.env.GPU_TEST_FILTER ? `?filter=${encodeURIComponent(process.env.GPU_TEST_FILTER)}` : '';
+    await page.goto(`http://127.0.0.1:${port}/test/gpu/page.html${filter}`);
     await page.waitForFunction(() => window.__gpuResults !== undefined, null, { timeout: TIMEOUT_MS, polling: 500 });
     const adapter = (await page.textContent('#log')).split('\n')[0];
     const results = await page.evaluate(() => window.__gpuResults);

@@ -20,13 +20,14 @@ import { adaboundGraph } from './adabound';
 import { rpropGraph } from './rprop';
 import { asgdGraph } from './asgd';
 import { momentumGraph, nagGraph } from './momentum';
+import { hvadamGraph } from './hvadam';
 
 export const GRAPHS: Readonly<Record<string, AnyRuleGraph>> = Object.fromEntries(
   [
     sgdGraph, adamGraph, adamwGraph, amsgradGraph, adagradGraph, rmspropGraph, adadeltaGraph, adamaxGraph,
     nadamGraph, radamGraph, qhmGraph, qhadamGraph, qhadamwGraph, adamomentumGraph, adabeliefGraph, yogiGraph,
-    adaboundGraph, rpropGraph, asgdGraph, momentumGraph, nagGraph,
+    adaboundGraph, rpropGraph, asgdGraph, momentumGraph, nagGraph, hvadamGraph,
   ].map((g) => [g.rule, g]),
 );
 
-export type { RuleGraph, AnyRuleGraph, GraphVectors, GraphResult } from './types';
+export type { RuleGraph, AnyRuleGraph, GraphVectors, GraphResult, SecondPass } from './types';

@@ -8,6 +8,7 @@
  * inputs are whatever the graph declares with `g.scalar(name)`, fed from `scalars(coef)[name]`.
  */
 import type { GraphBuilder, Value } from '../../onnx/graph';
+import type { Scalars } from '../../rules/spec';
 
 export interface GraphVectors {
   readonly param: Value;
@@ -18,8 +19,24 @@ export interface GraphVectors {
 
 export interface GraphResult {
   readonly param: Value;
-  /** The state slots' new values; every slot of `spec.slots(options)` must be present. */
+  /**
+   * The state slots' new values: every slot of `spec.slots(options)`, except, for a rule with a
+   * second pass, the slots only that pass writes.
+   */
   readonly slots: Readonly<Record<string, Value>>;
+  /** Group sums (0-d values) a second pass needs; read back and added over chunks in float64. */
+  readonly sums?: Readonly<Record<string, Value>>;
+}
+
+/**
+ * A second element-wise pass after a group-wide reduction (HVAdam): the host turns the first
+ * pass's sums into this pass's scalars with the spec's own float64 logic, or skips it.
+ */
+export interface SecondPass<O, C> {
+  /** Scalars for `build`, or null to skip the pass. May update the group's working scalars. */
+  plan(options: O, coef: C, scalars: Scalars, sums: Readonly<Record<string, number>>): Readonly<Record<string, number>> | null;
+  /** Inputs: the parameters and slots after the first pass. Returns the parameters and the slots it writes. */
+  build(g: GraphBuilder, x: { readonly param: Value; readonly slots: Readonly<Record<string, Value>> }, options: O): GraphResult;
 }
 
 export interface RuleGraph<O, C> {
@@ -34,6 +51,8 @@ export interface RuleGraph<O, C> {
   build(g: GraphBuilder, x: GraphVectors, options: O): GraphResult;
   /** The scalar inputs for one step, from the rule's coefficients (float64; rounded to float32 on feed). */
   scalars(coef: C, options: O): Readonly<Record<string, number>>;
+  /** Rules with a group reduction between two element-wise passes. */
+  readonly second?: SecondPass<O, C>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
