@@ -5,6 +5,8 @@
 // Reductions say how the per-thread parts combine: `scratch` float64 sums written to the reduction
 // scratch (assembly/common.ts), or the return value (`returns`). Exports not listed here always run
 // whole on the calling thread, so a new kernel is correct by default and faster once listed.
+// Pointers are offset by 4 bytes per element: kernels over other element sizes (the bf16 and q8
+// state kernels, whose q8 scales also cover blocks of elements) are not listed.
 
 export interface KernelTrait {
   /** How many leading arguments are byte pointers into the arena (0 means "none" and stays 0). */
@@ -32,6 +34,14 @@ export const KERNEL_TRAITS: Readonly<Record<string, KernelTrait>> = {
   rmsprop_step: { pointers: 5 },
   adamax_step: { pointers: 4 },
   nadam_step: { pointers: 4 },
+  adabelief_step: { pointers: 5 },
+  yogi_step: { pointers: 4 },
+  adabound_step: { pointers: 5 },
+  rprop_step: { pointers: 4 },
+  asgd_step: { pointers: 3 },
+  amsgrad_step: { pointers: 5 },
+  momentum_step: { pointers: 3 },
+  nag_step: { pointers: 3 },
   slot_scale: { pointers: 1 },
   slot_clamp: { pointers: 1 },
   slot_sum_squares: { pointers: 1, returns: 'sum' },
