@@ -15,6 +15,11 @@ export {
 } from './errors';
 export { ALIGN_ELEMENTS, planLayout, parameterCount, type ArenaLayout, type GroupLayout, type TensorLayout } from './layout';
 export type { RuleSpec, SlotSpec, Scalars, GroupVectors } from './rules/spec';
+// Low-precision optimizer state (statePrecision): options, layout facts and the codecs of its storage forms.
+export type { OptimizerOptions, EngineOptions, StatePrecision, StateRounding, RawStateArray } from './optimizer';
+export { QUANT_BLOCK, DTYPE_BYTES, stateByteLength, type SlotDtype } from './layout';
+export { INT8_MIN_ELEMENTS, supportedPrecisions } from './lowp/precision';
+export { bf16FromFloat, bf16ToFloat, encodeBf16, decodeBf16, encodeQ8, decodeQ8 } from './lowp/codec';
 export * from './schedules/index';
 export { clipGradNorm, clipGradValue, gradNorm, type ClipGradNormOptions, type ClippableOptimizer } from './toolkit/clip';
 export { Random, type RandomState } from './random';

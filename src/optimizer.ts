@@ -6,8 +6,31 @@ import { WasmArena } from './arena';
 import { StateDictError, TensorError, InvalidOptionError, NotInitializedError, NonFiniteGradientError } from './errors';
 import { isInitialized } from './wasm/loader';
 import { ALIGN_ELEMENTS, planLayout, shapeSize, type ArenaLayout, type GroupLayout, type TensorLayout } from './layout';
+import { absmaxSlot, isQuantized, QUANT_BLOCK, type SlotDtype } from './layout';
 import type { RuleSpec, Scalars, SlotSpec } from './rules/spec';
 import { checkKnownKeys } from './validate';
+import {
+  FLOAT32_STATE, lowPrecisionStep, resolveGroupPrecision, splitEngineOptions,
+  type EngineOptions, type GroupPrecision, type StatePrecision,
+} from './lowp/precision';
+import { blockCount, decodeBf16, decodeQ8, encodeBf16, encodeQ8 } from './lowp/codec';
+
+export type { EngineOptions, StatePrecision, StateRounding } from './lowp/precision';
+
+/** A rule's options (all optional, defaults fill the rest) plus the engine's (`statePrecision`, ...). */
+export type OptimizerOptions<O> = Partial<O> & EngineOptions;
+
+/** How a low-precision slot is stored, as a typed array: bfloat16 bit patterns or 8-bit codes. */
+export type RawStateArray = Float32Array | Uint16Array | Int8Array | Uint8Array;
+
+interface RawArrayConstructor {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): RawStateArray;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+const RAW_ARRAYS: Readonly<Record<SlotDtype, RawArrayConstructor>> = {
+  float32: Float32Array, bfloat16: Uint16Array, int8: Int8Array, uint8: Uint8Array,
+};
 
 /** A tensor declaration: a shape (zeros), a Float32Array (1-D initial values), or both. */
 export type TensorInit =
@@ -18,8 +41,8 @@ export type TensorInit =
 /** Tensors by name. */
 export type ParamDict = Readonly<Record<string, TensorInit>>;
 
-/** A parameter group: its tensors and the options it overrides. */
-export type GroupInput<O> = Partial<O> & { readonly params: ParamDict };
+/** A parameter group: its tensors and the options it overrides (engine options included). */
+export type GroupInput<O> = Partial<O> & EngineOptions & { readonly params: ParamDict };
 
 /** One group's tensors, or several groups. */
 export type ParamsInput<O> = ParamDict | readonly GroupInput<O>[];
@@ -27,10 +50,14 @@ export type ParamsInput<O> = ParamDict | readonly GroupInput<O>[];
 /** A live parameter group: assign to its options (e.g. `lr`) between steps. */
 export type ParamGroup<O> = O & { readonly params: readonly string[] };
 
-/** Per-tensor state in torch's naming: `step`, other scalars, and the slots' values (copies). */
-export type TensorState = Record<string, number | Float32Array>;
+/**
+ * Per-tensor state in torch's naming: `step`, other scalars, and the slots' values (copies). A
+ * low-precision optimizer's slots are in their storage form: Uint16Array (bfloat16 bits), or
+ * Int8Array/Uint8Array codes plus `<slot>.absmax` (Float32Array, one per block of 256).
+ */
+export type TensorState = Record<string, number | RawStateArray>;
 
-export interface StateDict<O = Record<string, unknown>> {
+export interface StateDict<O = object> {
   /** The rule that wrote it, e.g. 'adam'. */
   readonly rule: string;
   readonly state: Readonly<Record<string, TensorState>>;
@@ -58,6 +85,8 @@ interface GroupRuntime {
   readonly layout: GroupLayout;
   /** The state slots allocated for this group (besides param and grad). */
   readonly stateSlots: readonly string[];
+  /** How the state slots are stored (src/lowp/). */
+  readonly precision: GroupPrecision;
   scalars: Scalars;
 }
 
@@ -164,7 +193,7 @@ export class Optimizer<O extends object, C = unknown> {
   private readonly validated: (OptionSnapshot | undefined)[] = [];
   private readonly plans: { o: O; scalars: Scalars; coef: C }[] = [];
 
-  constructor(spec: RuleSpec<O, C>, params: ParamsInput<O>, options: Partial<O> = {}, config: ArenaConfig = {}) {
+  constructor(spec: RuleSpec<O, C>, params: ParamsInput<O>, options: OptimizerOptions<O> = {}, config: ArenaConfig = {}) {
     if (!isInitialized()) {
       throw new NotInitializedError('edgeoptim is not initialized: call `await init()` before creating an optimizer');
     }
@@ -172,14 +201,18 @@ export class Optimizer<O extends object, C = unknown> {
     this.rule = spec.name;
     this.defaults = spec.defaults;
     this.optionKeys = Object.keys(spec.defaults);
-    checkKnownKeys(spec.name, options, this.optionKeys);
-    const base = { ...spec.defaults, ...cloneOptions(options) } as O;
+    const [engine, ruleOptions] = splitEngineOptions(options);
+    checkKnownKeys(spec.name, ruleOptions, this.optionKeys);
+    const base = { ...spec.defaults, ...cloneOptions(ruleOptions) } as O;
 
     const inputs = normalizeGroups(params);
     const groupOptions: O[] = [];
     const groupTensors: ParsedTensor[][] = [];
+    const groupEngine: EngineOptions[] = [];
     for (const input of inputs) {
-      const { params: dict, ...overrides } = input;
+      const { params: dict, ...rest } = input;
+      const [engineOverrides, overrides] = splitEngineOptions(rest);
+      groupEngine.push(engineOverrides);
       checkKnownKeys(spec.name, overrides, this.optionKeys);
       const o = { ...base, ...cloneOptions(overrides) } as O;
       spec.validate(o);
@@ -195,8 +228,14 @@ export class Optimizer<O extends object, C = unknown> {
     }
 
     const slotSpecs: SlotSpec[][] = groupOptions.map((o) => [...spec.slots(o)]);
+    const precisions = groupTensors.map((tensors, i) => {
+      const elements = tensors.reduce((n, t) => n + shapeSize(t.name, t.shape), 0);
+      return resolveGroupPrecision(spec, groupOptions[i], engine, groupEngine[i], slotSpecs[i], elements);
+    });
     this.layout = planLayout(
-      groupTensors.map((tensors, i) => ({ tensors, slots: ['param', 'grad', ...slotSpecs[i].map((s) => s.name)] })),
+      groupTensors.map((tensors, i) => ({
+        tensors, slots: ['param', 'grad', ...slotSpecs[i].map((s) => s.name)], dtypes: precisions[i].dtypes,
+      })),
       config.alignElements ?? ALIGN_ELEMENTS,
     );
     this.arena = new WasmArena(this.layout, { threads: config.threads });
@@ -204,13 +243,14 @@ export class Optimizer<O extends object, C = unknown> {
     this.groups = this.layout.groups.map((layout, i) => ({
       layout,
       stateSlots: slotSpecs[i].map((s) => s.name),
+      precision: precisions[i] ?? FLOAT32_STATE,
       scalars: { ...(spec.initialScalars?.(groupOptions[i]) ?? {}), step: 0 },
     }));
     this.paramGroups = groupOptions.map((o, i) => ({ ...o, params: Object.freeze(groupTensors[i].map((t) => t.name)) }));
 
     this.layout.groups.forEach((layout, g) => {
       for (const t of layout.tensors) this.tensors.set(t.name, { group: g, layout: t });
-      for (const s of slotSpecs[g]) if (s.init) this.slotView(g, s.name).fill(s.init);
+      for (const s of slotSpecs[g]) if (s.init) this.fillSlot(g, s.name, s.init);
     });
     for (const ts of groupTensors) for (const t of ts) if (t.data) this.param(t.name).set(t.data);
   }
@@ -240,16 +280,55 @@ export class Optimizer<O extends object, C = unknown> {
     return this.tensorView(name, 'grad');
   }
 
-  /** Zero-copy view of one state slot of a tensor, e.g. `state('w', 'exp_avg')`. */
+  /**
+   * Zero-copy view of one state slot of a tensor, e.g. `state('w', 'exp_avg')`. When the tensor's
+   * group stores its state in low precision (`statePrecision`), a float32 *copy* decoded from
+   * storage instead: writing to it changes nothing (use `setState`); `stateRaw` is the zero-copy
+   * view of the storage.
+   */
   state(name: string, slot: string): Float32Array {
-    const { group } = this.entry(name);
-    if (!this.groups[group].stateSlots.includes(slot)) {
-      const have = this.groups[group].stateSlots;
-      throw new TensorError(
-        `Unknown state slot '${slot}' for ${this.rule}; this tensor's slots are: ${have.length ? have.join(', ') : '(none)'}`,
-      );
+    const { group, layout } = this.entry(name);
+    this.checkStateSlot(group, slot);
+    const dtype = this.groups[group].layout.slotDtype[slot];
+    if (dtype === 'float32') return this.tensorView(name, slot);
+    const out = new Float32Array(layout.size);
+    const raw = this.rawTensorView(name, slot);
+    if (dtype === 'bfloat16') decodeBf16(raw as Uint16Array, out);
+    else decodeQ8(raw as Int8Array | Uint8Array, this.rawTensorView(name, absmaxSlot(slot)), out);
+    return out;
+  }
+
+  /**
+   * Writes a tensor's state slot from float32 values: a copy into float32 storage, or rounded /
+   * quantized into low-precision storage (8-bit: the tensor's blocks get new absmaxes).
+   */
+  setState(name: string, slot: string, data: ArrayLike<number>): void {
+    const { group, layout } = this.entry(name);
+    this.checkStateSlot(group, slot);
+    if (!data || typeof data.length !== 'number' || data.length !== layout.size) {
+      throw new TensorError(`Tensor '${name}' has ${layout.size} elements; got ${String(data?.length)} values for slot '${slot}'`);
     }
-    return this.tensorView(name, slot);
+    this.encodeTensorState(name, slot, data);
+  }
+
+  /**
+   * Zero-copy view of a tensor's slot in its storage form: Float32Array (float32), Uint16Array
+   * (bfloat16 bit patterns), Int8Array / Uint8Array (8-bit codes). For an 8-bit slot,
+   * `stateRaw(name, '<slot>.absmax')` views the tensor's block scales (one per 256 elements).
+   */
+  stateRaw(name: string, slot: string): RawStateArray {
+    const { group } = this.entry(name);
+    const base = slot.endsWith('.absmax') ? slot.slice(0, -'.absmax'.length) : slot;
+    this.checkStateSlot(group, base);
+    if (!(slot in this.groups[group].layout.slotDtype)) {
+      throw new TensorError(`Slot '${base}' of tensor '${name}' is stored as ${this.groups[group].layout.slotDtype[base]}; it has no '${slot}'`);
+    }
+    return this.rawTensorView(name, slot);
+  }
+
+  /** The state precision group `group` uses ('float32' for an int8 group below int8MinElements). */
+  statePrecision(group = 0): StatePrecision {
+    return this.groupRuntime(group).precision.precision;
   }
 
   /** Copies `data` into a parameter (the copy-in path for arrays you own: O(n)). */
@@ -288,7 +367,12 @@ export class Optimizer<O extends object, C = unknown> {
     for (let i = 0; i < count; i++) {
       const { layout } = this.groups[i];
       const plan = plans[i];
-      this.spec.wasmStep(this.arena.kernels, layout.slotByteOffset, layout.slotLength, plan.o, plan.coef, plan.scalars);
+      const precision = this.groups[i].precision;
+      if (precision.precision === 'float32') {
+        this.spec.wasmStep(this.arena.kernels, layout.slotByteOffset, layout.slotLength, plan.o, plan.coef, plan.scalars);
+      } else {
+        lowPrecisionStep(this.spec, precision, i, this.arena.kernels, layout.slotByteOffset, layout.slotLength, plan.o, plan.coef, plan.scalars);
+      }
       this.groups[i].scalars = plan.scalars;
     }
     const threadError = this.arena.takeThreadError();
@@ -321,17 +405,28 @@ export class Optimizer<O extends object, C = unknown> {
     return true;
   }
 
-  /** A snapshot of state and options; slot values are copies, keys follow torch's names. */
+  /**
+   * A snapshot of state and options; slot values are copies, keys follow torch's names. A
+   * low-precision group's slots are copies of their storage (see TensorState) and its param group
+   * records `statePrecision` (and `stateRounding` when stochastic), so a round trip is exact.
+   */
   stateDict(): StateDict<O> {
     const state: Record<string, TensorState> = {};
     this.groups.forEach((g) => {
       for (const t of g.layout.tensors) {
         const entry: TensorState = { ...g.scalars };
-        for (const slot of g.stateSlots) entry[slot] = this.tensorView(t.name, slot).slice();
+        for (const slot of g.stateSlots) {
+          entry[slot] = this.rawTensorView(t.name, slot).slice();
+          if (isQuantized(g.layout.slotDtype[slot])) entry[absmaxSlot(slot)] = this.rawTensorView(t.name, absmaxSlot(slot)).slice();
+        }
         state[t.name] = entry;
       }
     });
-    const param_groups = this.paramGroups.map((pg) => ({ ...cloneOptions(pg), params: [...pg.params] }));
+    const param_groups = this.paramGroups.map((pg, i) => {
+      const { precision, rounding } = this.groups[i].precision;
+      const lowp = precision === 'float32' ? {} : { statePrecision: precision, ...(rounding === 'stochastic' ? { stateRounding: rounding } : {}) };
+      return { ...cloneOptions(pg), ...lowp, params: [...pg.params] };
+    });
     return { rule: this.rule, state, param_groups };
   }
 
@@ -351,10 +446,17 @@ export class Optimizer<O extends object, C = unknown> {
     groups.forEach((pg, gi) => {
       const runtime = this.groups[gi];
       const names = runtime.layout.tensors.map((t) => t.name);
-      const { params, ...options } = pg as ParamGroup<O>;
+      const { params, statePrecision: saved, stateRounding: _rounding, ...options } = pg as ParamGroup<O> & EngineOptions;
       if (!Array.isArray(params) || params.length !== names.length || params.some((p, k) => p !== names[k])) {
         throw new StateDictError(
           `Parameter group ${gi} holds [${String(params)}] in the state dict but [${names.join(', ')}] here`,
+        );
+      }
+      const here = runtime.precision.precision;
+      if (saved !== undefined && saved !== here) {
+        throw new StateDictError(
+          `Parameter group ${gi} was saved with statePrecision '${String(saved)}'; this optimizer stores its state as '${here}' ` +
+            `(create it with statePrecision: '${String(saved)}', or load float32 values)`,
         );
       }
       checkKnownKeys(this.rule, options, this.optionKeys);
@@ -364,8 +466,10 @@ export class Optimizer<O extends object, C = unknown> {
       for (const t of runtime.layout.tensors) {
         const entry = sd.state?.[t.name];
         if (!entry) continue;
+        const dtypes = runtime.layout.slotDtype;
         for (const key of Object.keys(entry)) {
           if (key in scalars || runtime.stateSlots.includes(key)) continue;
+          if (key.endsWith('.absmax') && isQuantized(dtypes[key.slice(0, -'.absmax'.length)])) continue;
           throw new StateDictError(`State of tensor '${t.name}' has '${key}', which is not part of ${this.rule}'s state here`);
         }
         for (const slot of runtime.stateSlots) {
@@ -378,7 +482,7 @@ export class Optimizer<O extends object, C = unknown> {
               `State slot '${slot}' of tensor '${t.name}' has ${String((values as ArrayLike<number>)?.length)} elements; expected ${t.size}`,
             );
           }
-          writes.push(() => this.tensorView(t.name, slot).set(values as ArrayLike<number>));
+          writes.push(this.stateWrite(t, slot, dtypes[slot], values as ArrayLike<number>, entry[absmaxSlot(slot)]));
         }
       }
       writes.push(() => {
@@ -389,12 +493,29 @@ export class Optimizer<O extends object, C = unknown> {
     for (const write of writes) write();
   }
 
-  /** Zero-copy view of a whole slot of a group (all tensors, padding included). */
+  /**
+   * Zero-copy view of a whole float32 slot of a group (all tensors, padding included). A slot stored
+   * in low precision throws a TensorError naming its dtype: use `slotRaw` for it.
+   */
   slotView(group: number, slot: string): Float32Array {
     const { layout } = this.groupRuntime(group);
     const offset = layout.slotByteOffset[slot];
     if (offset === undefined) throw new TensorError(`Group ${group} has no slot '${slot}'; slots: ${layout.slots.join(', ')}`);
-    return this.cachedView(`g${group}\u0000${slot}`, offset, layout.slotLength);
+    const dtype = layout.slotDtype[slot];
+    if (dtype !== 'float32') {
+      throw new TensorError(
+        `Slot '${slot}' of group ${group} is stored as ${dtype}, not float32: use slotRaw(${group}, '${slot}') for its storage, or state(name, '${slot}') for decoded values`,
+      );
+    }
+    return this.cachedView(`g${group}\u0000${slot}`, offset, layout.slotElements[slot]);
+  }
+
+  /** Zero-copy view of a whole slot in its storage dtype (see `layout.groups[g].slotDtype`). */
+  slotRaw(group: number, slot: string): RawStateArray {
+    const { layout } = this.groupRuntime(group);
+    const offset = layout.slotByteOffset[slot];
+    if (offset === undefined) throw new TensorError(`Group ${group} has no slot '${slot}'; slots: ${layout.slots.join(', ')}`);
+    return new RAW_ARRAYS[layout.slotDtype[slot]](this.arena.memory.buffer, offset, layout.slotElements[slot]);
   }
 
   /**
@@ -473,6 +594,87 @@ export class Optimizer<O extends object, C = unknown> {
     const { group, layout } = this.entry(name);
     const base = this.groups[group].layout.slotByteOffset[slot];
     return this.cachedView(`t${slot}\u0000${name}`, base + layout.offset * 4, layout.size);
+  }
+
+  private checkStateSlot(group: number, slot: string): void {
+    if (!this.groups[group].stateSlots.includes(slot)) {
+      const have = this.groups[group].stateSlots;
+      throw new TensorError(
+        `Unknown state slot '${slot}' for ${this.rule}; this tensor's slots are: ${have.length ? have.join(', ') : '(none)'}`,
+      );
+    }
+  }
+
+  /** A tensor's part of a slot in the slot's dtype; for `<slot>.absmax`, the tensor's blocks. */
+  private rawTensorView(name: string, slot: string): RawStateArray {
+    const { group, layout: t } = this.entry(name);
+    const g = this.groups[group].layout;
+    const base = g.slotByteOffset[slot];
+    if (slot.endsWith('.absmax')) return new Float32Array(this.arena.memory.buffer, base + (t.offset / QUANT_BLOCK) * 4, blockCount(t.size));
+    const ctor = RAW_ARRAYS[g.slotDtype[slot]];
+    return new ctor(this.arena.memory.buffer, base + t.offset * ctor.BYTES_PER_ELEMENT, t.size);
+  }
+
+  /** Writes float32 values into a tensor's slot, encoding them for low-precision storage. */
+  private encodeTensorState(name: string, slot: string, data: ArrayLike<number>): void {
+    const { group } = this.entry(name);
+    const dtype = this.groups[group].layout.slotDtype[slot];
+    const raw = this.rawTensorView(name, slot);
+    if (dtype === 'float32') (raw as Float32Array).set(data);
+    else if (dtype === 'bfloat16') encodeBf16(data, raw as Uint16Array);
+    else this.encodeQ8Tensor(name, slot, data);
+  }
+
+  /** Quantizes a tensor's values over its whole blocks (the padding after it holds zeros). */
+  private encodeQ8Tensor(name: string, slot: string, data: ArrayLike<number>): void {
+    const { group, layout: t } = this.entry(name);
+    const g = this.groups[group].layout;
+    const blocks = blockCount(t.size);
+    const Codes = RAW_ARRAYS[g.slotDtype[slot]] as typeof Int8Array | typeof Uint8Array;
+    const codes = new Codes(this.arena.memory.buffer, g.slotByteOffset[slot] + t.offset, blocks * QUANT_BLOCK);
+    const padded = new Float32Array(blocks * QUANT_BLOCK);
+    padded.set(data);
+    encodeQ8(padded, codes, this.rawTensorView(name, absmaxSlot(slot)) as Float32Array);
+  }
+
+  /**
+   * Checks one slot's values from a state dict and returns the write: the storage form copied as is
+   * (with its absmaxes), or float32 values encoded; another storage form is a StateDictError.
+   */
+  private stateWrite(t: TensorLayout, slot: string, dtype: SlotDtype, values: ArrayLike<number>, absmax: unknown): () => void {
+    const rawFor: Record<SlotDtype, string> = { float32: 'Float32Array', bfloat16: 'Uint16Array', int8: 'Int8Array', uint8: 'Uint8Array' };
+    const isRaw = values instanceof Uint16Array || values instanceof Int8Array || values instanceof Uint8Array;
+    if (!isRaw) return () => this.encodeTensorState(t.name, slot, values);
+    if (!(values instanceof RAW_ARRAYS[dtype])) {
+      throw new StateDictError(
+        `State slot '${slot}' of tensor '${t.name}' is a ${values.constructor.name}; this optimizer stores it as ${dtype} (${rawFor[dtype]}, or float32 values)`,
+      );
+    }
+    if (!isQuantized(dtype)) return () => this.rawTensorView(t.name, slot).set(values);
+    const blocks = blockCount(t.size);
+    const scales = absmax as ArrayLike<number> | undefined;
+    if (!scales || typeof scales !== 'object' || scales.length !== blocks) {
+      throw new StateDictError(
+        `State slot '${slot}' of tensor '${t.name}' holds 8-bit codes but '${absmaxSlot(slot)}' has ${String(scales?.length)} values; expected ${blocks}`,
+      );
+    }
+    return () => {
+      this.rawTensorView(t.name, slot).set(values);
+      (this.rawTensorView(t.name, absmaxSlot(slot)) as Float32Array).set(scales);
+    };
+  }
+
+  /** Fills a whole slot (padding included) with a constant, in the slot's storage form. */
+  private fillSlot(group: number, slot: string, value: number): void {
+    const g = this.groups[group].layout;
+    const dtype = g.slotDtype[slot];
+    if (dtype === 'float32') {
+      this.slotView(group, slot).fill(value);
+      return;
+    }
+    const filled = new Float32Array(g.slotLength).fill(value);
+    if (dtype === 'bfloat16') encodeBf16(filled, this.slotRaw(group, slot) as Uint16Array);
+    else encodeQ8(filled, this.slotRaw(group, slot) as Int8Array | Uint8Array, this.slotRaw(group, absmaxSlot(slot)) as Float32Array);
   }
 
   private cachedView(key: string, byteOffset: number, length: number): Float32Array {

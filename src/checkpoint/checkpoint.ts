@@ -173,7 +173,8 @@ export function saveCheckpoint(optimizer: CheckpointableOptimizer, options: Save
     scalars[name] = {};
     for (const [key, v] of Object.entries(entry)) {
       if (v instanceof Float32Array) tensors.set(`state.${name}.${key}`, { shape: optimizer.shape(name), data: v });
-      else scalars[name][key] = v;
+      else if (typeof v === 'number') scalars[name][key] = v;
+      else throw new CheckpointError(`State '${key}' of tensor '${name}' is low-precision storage (${v.constructor.name}); checkpoint format ${CHECKPOINT_VERSION} stores float32 state only`, 'format');
     }
   }
   if (options.grads) for (const name of optimizer.tensorNames) tensors.set(`grad.${name}`, { shape: optimizer.shape(name), data: optimizer.grad(name) });

@@ -11,7 +11,8 @@
  * form of TF/Keras. AMSGrad follows torch's flag (bias-corrected); Reddi et al.'s uncorrected form
  * is a separate rule. State slots: `exp_avg`, `exp_avg_sq`, and `max_exp_avg_sq` with amsgrad.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
+import { adamPrecisions } from '../lowp/rules';
 import type { GroupVectors, RuleSpec, Scalars, SlotPointers } from './spec';
 import type { KernelExports } from '../wasm/kernels';
 import { checkBetas, checkBoolean, checkEps, checkLr, checkWeightDecay } from '../validate';
@@ -96,11 +97,12 @@ export const adamSpec: RuleSpec<AdamOptions, AdamCoefficients> = {
   coefficients: (o, s) => adamCoefficients(o, s, false),
   wasmStep: adamWasmStep,
   referenceStep: adamReferenceStep,
+  precisions: adamPrecisions,
 };
 
 /** Adam (torch.optim.Adam): coupled L2 weight decay, optional AMSGrad. */
 export class Adam extends Optimizer<AdamOptions, AdamCoefficients> {
-  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
+  constructor(params: ParamsInput<AdamOptions>, options: OptimizerOptions<AdamOptions> = {}) {
     super(adamSpec, params, options);
   }
 }

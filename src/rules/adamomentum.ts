@@ -23,7 +23,8 @@
  * have all been zero (alignment padding included) would divide 0 by 0.
  * State slots: `exp_avg` (m), `exp_avg_sq` (v, ε terms included).
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
+import { adamomentumPrecisions } from '../lowp/rules';
 import type { RuleSpec } from './spec';
 import { checkBetas, checkBoolean, checkEps, checkLr, checkWeightDecay } from '../validate';
 
@@ -37,7 +38,7 @@ export interface AdaMomentumOptions {
   decoupled: boolean;
 }
 
-interface AdaMomentumCoefficients {
+export interface AdaMomentumCoefficients {
   readonly lr: number;
   readonly bc1: number;
   readonly bc2: number;
@@ -93,11 +94,12 @@ export const adamomentumSpec: RuleSpec<AdaMomentumOptions, AdaMomentumCoefficien
       param[i] = p - c.lr * ((m[i] / c.bc1) / Math.sqrt(v[i] / c.bc2));
     }
   },
+  precisions: adamomentumPrecisions,
 };
 
 /** AdaMomentum: Adam with the momentum, not the gradient, in the second moment, and ε inside the square root. */
 export class AdaMomentum extends Optimizer<AdaMomentumOptions, AdaMomentumCoefficients> {
-  constructor(params: ParamsInput<AdaMomentumOptions>, options: Partial<AdaMomentumOptions> = {}) {
+  constructor(params: ParamsInput<AdaMomentumOptions>, options: OptimizerOptions<AdaMomentumOptions> = {}) {
     super(adamomentumSpec, params, options);
   }
 }

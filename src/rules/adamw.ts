@@ -8,7 +8,8 @@
  * Convention: torch's (λ scaled by the current γ, default λ = 0.01); the paper's schedule
  * multiplier η_t is the lr schedule here. State slots as Adam.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
+import { adamPrecisions } from '../lowp/rules';
 import type { RuleSpec } from './spec';
 import {
   adamCoefficients, adamReferenceStep, adamSlots, adamWasmStep, validateAdamOptions,
@@ -25,11 +26,12 @@ export const adamwSpec: RuleSpec<AdamWOptions, AdamCoefficients> = {
   coefficients: (o, s) => adamCoefficients(o, s, true),
   wasmStep: adamWasmStep,
   referenceStep: adamReferenceStep,
+  precisions: adamPrecisions,
 };
 
 /** AdamW (torch.optim.AdamW): Adam with decoupled weight decay. */
 export class AdamW extends Optimizer<AdamWOptions, AdamCoefficients> {
-  constructor(params: ParamsInput<AdamWOptions>, options: Partial<AdamWOptions> = {}) {
+  constructor(params: ParamsInput<AdamWOptions>, options: OptimizerOptions<AdamWOptions> = {}) {
     super(adamwSpec, params, options);
   }
 }

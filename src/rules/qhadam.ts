@@ -21,7 +21,8 @@
  * eps = 0 an element whose gradients have all been zero, alignment padding included, would divide
  * 0 by 0). State slots: `exp_avg`, `exp_avg_sq`.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
+import { qhadamPrecisions } from '../lowp/rules';
 import { InvalidOptionError } from '../errors';
 import type { GroupVectors, RuleSpec, Scalars, SlotPointers } from './spec';
 import type { KernelExports } from '../wasm/kernels';
@@ -122,6 +123,7 @@ export const qhadamSpec: RuleSpec<QHAdamOptions, QHAdamCoefficients> = {
   coefficients: (o, s) => qhadamCoefficients(o, s, false),
   wasmStep: qhadamWasmStep,
   referenceStep: qhadamReferenceStep,
+  precisions: qhadamPrecisions,
 };
 
 /** The QHAdam hyperparameters `fromNadam` produces. */
@@ -149,7 +151,7 @@ export function qhadamFromNadam(nadam: { lr?: number; betas?: [number, number] }
 
 /** QHAdam (qhoptim.pyt.QHAdam): Adam with quasi-hyperbolic moment estimates, coupled L2 weight decay. */
 export class QHAdam extends Optimizer<QHAdamOptions, QHAdamCoefficients> {
-  constructor(params: ParamsInput<QHAdamOptions>, options: Partial<QHAdamOptions> = {}) {
+  constructor(params: ParamsInput<QHAdamOptions>, options: OptimizerOptions<QHAdamOptions> = {}) {
     super(qhadamSpec, params, options);
   }
 

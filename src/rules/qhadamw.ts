@@ -10,7 +10,8 @@
  * QHAdam's 0, which would make it identical to QHAdam; pass `weightDecay: 0` to get that.
  * Everything else (defaults, bias correction by weighted counts, slots, scalars) is QHAdam's.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
+import { qhadamPrecisions } from '../lowp/rules';
 import type { RuleSpec } from './spec';
 import {
   qhadamCoefficients, qhadamInitialScalars, qhadamReferenceStep, qhadamSlots, qhadamWasmStep, validateQHAdamOptions,
@@ -28,11 +29,12 @@ export const qhadamwSpec: RuleSpec<QHAdamWOptions, QHAdamCoefficients> = {
   coefficients: (o, s) => qhadamCoefficients(o, s, true),
   wasmStep: qhadamWasmStep,
   referenceStep: qhadamReferenceStep,
+  precisions: qhadamPrecisions,
 };
 
 /** QHAdamW (qhoptim.pyt.QHAdamW): QHAdam with decoupled weight decay. */
 export class QHAdamW extends Optimizer<QHAdamWOptions, QHAdamCoefficients> {
-  constructor(params: ParamsInput<QHAdamWOptions>, options: Partial<QHAdamWOptions> = {}) {
+  constructor(params: ParamsInput<QHAdamWOptions>, options: OptimizerOptions<QHAdamWOptions> = {}) {
     super(qhadamwSpec, params, options);
   }
 }

@@ -14,7 +14,8 @@
  * momentum buffer starts at zero (not at the first step's d_1) and holds the lr-free direction.
  * State slots: `square_avg`, plus `momentum_buffer` when momentum > 0 and `grad_avg` when centered.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
+import { rmspropPrecisions } from '../lowp/rules';
 import type { RuleSpec, SlotSpec } from './spec';
 import { checkBoolean, checkEps, checkLr, checkMomentum, checkNonNegative, checkWeightDecay } from '../validate';
 
@@ -28,7 +29,7 @@ export interface RMSpropOptions {
   maximize: boolean;
 }
 
-interface RMSpropCoefficients {
+export interface RMSpropCoefficients {
   readonly lr: number;
   readonly alpha: number;
   readonly eps: number;
@@ -84,11 +85,12 @@ export const rmspropSpec: RuleSpec<RMSpropOptions, RMSpropCoefficients> = {
       }
     }
   },
+  precisions: rmspropPrecisions,
 };
 
 /** RMSprop (torch.optim.RMSprop): optional momentum and centering. */
 export class RMSprop extends Optimizer<RMSpropOptions, RMSpropCoefficients> {
-  constructor(params: ParamsInput<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
+  constructor(params: ParamsInput<RMSpropOptions>, options: OptimizerOptions<RMSpropOptions> = {}) {
     super(rmspropSpec, params, options);
   }
 }

@@ -11,7 +11,8 @@
  * (no dampening), and Nesterov is the reformulated NAG evaluated at the current parameters
  * (Sutskever et al. 2013), not a look-ahead gradient. State slot: `momentum_buffer` (when μ ≠ 0).
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
+import { sgdPrecisions } from '../lowp/rules';
 import { InvalidOptionError } from '../errors';
 import type { RuleSpec } from './spec';
 import { checkBoolean, checkLr, checkMomentum, checkWeightDecay, checkRange } from '../validate';
@@ -25,7 +26,7 @@ export interface SGDOptions {
   maximize: boolean;
 }
 
-interface SGDCoefficients {
+export interface SGDCoefficients {
   readonly lr: number;
   readonly weightDecay: number;
   readonly gradSign: number;
@@ -84,11 +85,12 @@ export const sgdSpec: RuleSpec<SGDOptions, SGDCoefficients> = {
       param[i] -= c.lr * d;
     }
   },
+  precisions: sgdPrecisions,
 };
 
 /** Stochastic gradient descent, with optional momentum and Nesterov momentum (torch.optim.SGD). */
 export class SGD extends Optimizer<SGDOptions, SGDCoefficients> {
-  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
+  constructor(params: ParamsInput<SGDOptions>, options: OptimizerOptions<SGDOptions> = {}) {
     super(sgdSpec, params, options);
   }
 }

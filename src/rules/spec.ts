@@ -50,6 +50,30 @@ export interface RuleSpec<O extends object, C> {
   wasmStep(kernels: KernelExports, ptr: SlotPointers, n: number, options: O, coef: C, scalars: Scalars): void;
   /** The same step in float64, element by element: the reference the tests compare against. */
   referenceStep(x: GroupVectors<Float64Array>, options: O, coef: C, scalars: Scalars): void;
+  /**
+   * Kernels for state stored in low precision (`statePrecision`, src/lowp/); a precision without
+   * one here is rejected for this rule. Absent: float32 state only.
+   */
+  readonly precisions?: LowPrecisionSteps<O, C>;
+}
+
+/** How a bfloat16 step rounds its new state: nearest-even, or stochastically with this step's seed. */
+export interface BfloatRounding {
+  readonly stochastic: boolean;
+  /** 32 bits derived from the group and the step (src/lowp/precision.ts). */
+  readonly seed: number;
+}
+
+/** A rule's low-precision kernels (see RuleSpec.precisions). */
+export interface LowPrecisionSteps<O extends object, C> {
+  /** The step with every state slot stored as bfloat16 (same pointers as wasmStep). */
+  bfloat16?(kernels: KernelExports, ptr: SlotPointers, n: number, options: O, coef: C, scalars: Scalars, rounding: BfloatRounding): void;
+  /** The step with 8-bit block-quantized state; `ptr` also holds each state slot's `<slot>.absmax`. */
+  int8?(kernels: KernelExports, ptr: SlotPointers, n: number, options: O, coef: C, scalars: Scalars): void;
+  /** State slots whose values are never negative (second moments): 8-bit as uint8 with the unsigned map, the rest as int8. */
+  readonly unsignedSlots?: readonly string[];
+  /** Why these options cannot run with this precision (undefined: they can). Checked at construction. */
+  unsupported?(options: O, precision: 'bfloat16' | 'int8'): string | undefined;
 }
 
 /** A spec whose option and coefficient types are erased, for registries and generic code. */

@@ -97,4 +97,60 @@ export interface KernelExports {
     gradStep: number, momStep: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, invBc2Sqrt: number, eps: number,
     weightDecay: number, paramScale: number, gradSign: number,
   ): void;
+  // ---- low-precision state (assembly/lowp_common.ts, *_bf16.ts, *_q8.ts) ----
+  // *_bf16: the float32 kernel's arguments over bfloat16 state slots, then `stochastic` (0: round to
+  // nearest-even) and the step's `seed`. *_q8: each state pointer followed by its absmax slot's pointer.
+  /** Moves this instance's 4 KiB block-decoding scratch (for a worker thread's instance). */
+  set_q8_scratch(ptr: number): void;
+  adam_step_bf16(
+    param: number, grad: number, expAvg: number, expAvgSq: number, maxExpAvgSq: number, n: number,
+    stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, epsHat: number,
+    weightDecay: number, paramScale: number, gradSign: number, amsgrad: number, stochastic: number, seed: number,
+  ): void;
+  adam_step_q8(
+    param: number, grad: number, expAvg: number, expAvgAbsmax: number, expAvgSq: number, expAvgSqAbsmax: number,
+    maxExpAvgSq: number, maxExpAvgSqAbsmax: number, n: number,
+    stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, epsHat: number,
+    weightDecay: number, paramScale: number, gradSign: number, amsgrad: number,
+  ): void;
+  adamomentum_step_bf16(
+    param: number, grad: number, expAvg: number, expAvgSq: number, n: number,
+    stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, weightDecay: number, paramScale: number,
+    stochastic: number, seed: number,
+  ): void;
+  adamomentum_step_q8(
+    param: number, grad: number, expAvg: number, expAvgAbsmax: number, expAvgSq: number, expAvgSqAbsmax: number, n: number,
+    stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, weightDecay: number, paramScale: number,
+  ): void;
+  qhadam_step_bf16(
+    param: number, grad: number, expAvg: number, expAvgSq: number, n: number,
+    lr: number, oneMinusBeta1Adj: number, beta2Adj: number, oneMinusBeta2Adj: number,
+    nu1: number, oneMinusNu1: number, nu2: number, oneMinusNu2: number, eps: number, weightDecay: number, paramScale: number,
+    stochastic: number, seed: number,
+  ): void;
+  qhadam_step_q8(
+    param: number, grad: number, expAvg: number, expAvgAbsmax: number, expAvgSq: number, expAvgSqAbsmax: number, n: number,
+    lr: number, oneMinusBeta1Adj: number, beta2Adj: number, oneMinusBeta2Adj: number,
+    nu1: number, oneMinusNu1: number, nu2: number, oneMinusNu2: number, eps: number, weightDecay: number, paramScale: number,
+  ): void;
+  sgd_momentum_step_bf16(
+    param: number, grad: number, buf: number, n: number,
+    lr: number, weightDecay: number, gradSign: number, momentum: number, bufDecay: number, bufGradScale: number, nesterov: number,
+    stochastic: number, seed: number,
+  ): void;
+  sgd_momentum_step_q8(
+    param: number, grad: number, buf: number, bufAbsmax: number, n: number,
+    lr: number, weightDecay: number, gradSign: number, momentum: number, bufDecay: number, bufGradScale: number, nesterov: number,
+  ): void;
+  /** Not centered (centered RMSprop keeps float32 state). */
+  rmsprop_step_bf16(
+    param: number, grad: number, squareAvg: number, momentumBuffer: number, n: number,
+    lr: number, alpha: number, oneMinusAlpha: number, eps: number, weightDecay: number, gradSign: number, momentum: number,
+    useMomentum: number, stochastic: number, seed: number,
+  ): void;
+  rmsprop_step_q8(
+    param: number, grad: number, squareAvg: number, squareAvgAbsmax: number, momentumBuffer: number, momentumBufferAbsmax: number, n: number,
+    lr: number, alpha: number, oneMinusAlpha: number, eps: number, weightDecay: number, gradSign: number, momentum: number,
+    useMomentum: number,
+  ): void;
 }
