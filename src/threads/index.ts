@@ -67,7 +67,8 @@ async function coreCount(): Promise<number> {
   if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
   try {
     const specifier = 'node:os';
-    const os = (await import(/* @vite-ignore */ specifier)) as typeof import('node:os');
+    // Structural type: the published declarations must not depend on @types/node.
+    const os = (await import(/* @vite-ignore */ specifier)) as { availableParallelism?: () => number; cpus: () => unknown[] };
     return os.availableParallelism?.() ?? os.cpus().length;
   } catch {
     return 1;

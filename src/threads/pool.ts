@@ -70,7 +70,8 @@ async function spawnWorker(onMessage: MessageHandler, onFailure: (why: string) =
   }
   // Node: load worker_threads only here, so other runtimes never touch a Node-only module.
   const specifier = 'node:worker_threads';
-  const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
+  // Structural type: the published declarations must not depend on @types/node.
+  const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as { Worker: NodeWorkerClass };
   const w = new NodeWorker(WORKER_SOURCE, { eval: true });
   w.on('message', onMessage);
   w.on('error', (err: Error) => onFailure(err.message));
@@ -78,6 +79,15 @@ async function spawnWorker(onMessage: MessageHandler, onFailure: (why: string) =
   w.unref(); // after the listeners, which would ref it again: an idle pool never keeps the process alive
   return { post: (m) => w.postMessage(m), terminate: () => void w.terminate() };
 }
+
+/** The part of node:worker_threads' Worker the pool uses. */
+type NodeWorkerClass = new (source: string, options: { eval: boolean }) => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: 'message' | 'error' | 'exit', listener: (arg: any) => void): void;
+  postMessage(message: unknown): void;
+  terminate(): Promise<number>;
+  unref(): void;
+};
 
 /** One arena attached to the pool: the calling thread's instance and the proxy that splits calls. */
 interface Attachment {
