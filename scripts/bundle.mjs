@@ -5,13 +5,16 @@
 // copy of it: `init()` from 'edgeoptim' initializes what 'edgeoptim/webgpu' uses, and errors
 // are the same classes for `instanceof`.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 
 const entryPoints = { index: 'src/index.ts' };
 if (existsSync('src/webgpu/index.ts')) entryPoints.webgpu = 'src/webgpu/index.ts';
 // Interop entries: TF.js and ONNX Runtime Web stay external (the user's copies, peer dependencies).
 if (existsSync('src/tfjs/index.ts')) entryPoints.tfjs = 'src/tfjs/index.ts';
 if (existsSync('src/ort/index.ts')) entryPoints.ort = 'src/ort/index.ts';
+
+// Start clean: stale chunks from an earlier build would otherwise ship in `npm pack`.
+rmSync('dist', { recursive: true, force: true });
 
 await build({
   entryPoints,

@@ -150,6 +150,16 @@ describe('state dict', () => {
     expect(b.stepCount(0)).toBe(2);
   });
 
+  test('error names are spelled out, so minified bundles still say which error', async () => {
+    const errors = await import('../src/errors');
+    for (const [exported, Ctor] of Object.entries(errors)) {
+      if (typeof Ctor !== 'function') continue;
+      const err = new (Ctor as new (m: string, r?: string) => Error)('msg', 'corrupted');
+      expect(err.name).toBe(exported);
+      expect(String(err)).toBe(`${exported}: msg`);
+    }
+  });
+
   test('errors are typed', () => {
     const a = make();
     expect(() => a.loadStateDict({ ...a.stateDict(), rule: 'sgd' })).toThrow(StateDictError);

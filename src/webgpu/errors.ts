@@ -2,7 +2,9 @@
 import { EdgeOptimError } from '../errors';
 
 /** WebGPU or ONNX Runtime Web's WebGPU backend is not usable here (and the caller asked for it). */
-export class BackendUnavailableError extends EdgeOptimError {}
+export class BackendUnavailableError extends EdgeOptimError {
+  override readonly name: string = 'BackendUnavailableError';
+}
 
 /**
  * The GPU device was lost (driver reset, `device.destroy()`, tab in the background for too long).
@@ -10,10 +12,13 @@ export class BackendUnavailableError extends EdgeOptimError {}
  * state of each GPU group (kept on the CPU), from which `recover()` resumes on wasm.
  */
 export class DeviceLostError extends EdgeOptimError {
+  override readonly name: string = 'DeviceLostError';
   constructor(message: string, readonly reason: string, readonly lastGoodSteps: readonly (number | null)[]) {
     super(message);
   }
 }
 
 /** A tensor's data was asked for synchronously where it lives on the GPU. */
-export class DataLocationError extends EdgeOptimError {}
+export class DataLocationError extends EdgeOptimError {
+  override readonly name: string = 'DataLocationError';
+}
