@@ -13,10 +13,21 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
 
-/** Times `fn` over `trials` trials of ~`targetMs` each, after a warm-up; returns per-call seconds. */
-export function timeIt(fn: () => void, { trials = 5, targetMs = 150, warmup = 3 } = {}): Timing {
-  for (let i = 0; i < warmup; i++) fn();
-  const t0 = performance.now();
+/**
+ * Times `fn` over `trials` trials of ~`targetMs` each, after a warm-up; returns per-call seconds.
+ * A call slower than `slowMs` gets one warm-up and at most 3 trials of one call (a 16M-element
+ * step of a slow peer costs seconds).
+ */
+export function timeIt(fn: () => void, { trials = 5, targetMs = 150, warmup = 3, slowMs = 250 } = {}): Timing {
+  let t0 = performance.now();
+  fn();
+  if (performance.now() - t0 > slowMs) {
+    warmup = 0;
+    trials = Math.min(trials, 3);
+    targetMs = 0;
+  }
+  for (let i = 1; i < warmup; i++) fn();
+  t0 = performance.now();
   fn();
   const once = Math.max(performance.now() - t0, 1e-3);
   const reps = Math.max(1, Math.round(targetMs / once));
