@@ -60,14 +60,17 @@ for (const script of ['scripts/build-wasm.mjs', 'scripts/bundle.mjs']) {
 
 if (only.length === 0 || only.includes('deno')) {
   console.log('\n== Deno (navigator.gpu on Mesa)');
-  const deno = join(ROOT, 'node_modules', '.bin', 'deno');
-  if (!existsSync(deno)) {
+  // The npm package's postinstall links its binary to .bin/deno; without it, its bin.cjs finds it.
+  const linked = join(ROOT, 'node_modules', '.bin', 'deno');
+  const shim = join(ROOT, 'node_modules', 'deno', 'bin.cjs');
+  const [deno, prefix] = existsSync(linked) ? [linked, []] : [process.execPath, [shim]];
+  if (!existsSync(linked) && !existsSync(shim)) {
     missing('deno', 'node_modules/.bin/deno not found (npm install the devDependency `deno`)');
   } else {
     // Mesa's loaders complain without a runtime dir; give them a private one.
     const xdg = mkdtempSync(join(tmpdir(), 'edgeoptim-xdg-'));
     try {
-      const { code, out } = await run(deno, ['test', '-A', '--no-lock', '--no-check', 'test/gpu/deno.test.mjs'], {
+      const { code, out } = await run(deno, [...prefix, 'test', '-A', '--no-lock', '--no-check', 'test/gpu/deno.test.mjs'], {
         env: { NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', XDG_RUNTIME_DIR: xdg },
         capture: true,
       });
