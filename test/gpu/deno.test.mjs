@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import * as eo from '../../dist/index.js';
 import * as gpu from '../../dist/webgpu.js';
 import { makeCases } from './cases.mjs';
+import { makePersonalizeCases } from './personalize.cases.mjs';
 
 ort.env.logLevel = 'error';
 await eo.init();
@@ -14,7 +15,8 @@ if (!probe.available) {
 }
 
 const ctx = { eo, gpu, ort };
-for (const c of makeCases(ctx)) {
+// Personalize first: the device-loss case (last in makeCases) destroys the shared device.
+for (const c of [...makePersonalizeCases(ctx), ...makeCases(ctx)]) {
   Deno.test({
     name: c.name,
     ignore: !probe.available,
