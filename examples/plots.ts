@@ -67,6 +67,19 @@ export interface LineChartOptions {
   readonly height?: number;
 }
 
+/** 1, 2 and 5 times each power of ten whose log10 lies in [lo, hi]. */
+function logTicks125(lo: number, hi: number): number[] {
+  const ticks: number[] = [];
+  for (let d = Math.floor(lo); d <= Math.ceil(hi); d++) {
+    for (const k of [1, 2, 5]) {
+      const t = Number((k * 10 ** d).toPrecision(6));
+      const l = Math.log10(t);
+      if (l >= lo - 1e-9 && l <= hi + 1e-9) ticks.push(t);
+    }
+  }
+  return ticks;
+}
+
 /** A line chart: one line per series, axes with round ticks, a legend on the right. */
 export function lineChart(series: readonly Series[], o: LineChartOptions): string {
   const W = o.width ?? 820;
@@ -102,8 +115,8 @@ export function lineChart(series: readonly Series[], o: LineChartOptions): strin
   const yTicks = o.logY
     ? Array.from({ length: Math.floor(yHi) - Math.ceil(yLo) + 1 }, (_, k) => 10 ** (Math.ceil(yLo) + k))
     : niceTicks(yLo, yHi, 6);
-  // A log range narrower than a few decades: round values between the ends instead.
-  const yTickValues = o.logY && yTicks.length < 3 ? niceTicks(10 ** yLo, 10 ** yHi, 5).filter((t) => t > 0) : yTicks;
+  // A log range narrower than a few decades: 1, 2 and 5 in every decade, so each curve has labels near it.
+  const yTickValues = o.logY && yTicks.length < 3 ? logTicks125(yLo, yHi) : yTicks;
   for (const t of yTickValues) {
     const y = r1(sy(t));
     parts.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${y}" y2="${y}" stroke="#e6e6e6"/>`);
