@@ -11,7 +11,16 @@ export const BENCH_OPTIONS: Record<string, Record<string, unknown>> = {
   sgd: { lr: 1e-3, momentum: 0.9 },
 };
 
-export const benchOptions = (spec: AnyRuleSpec): Record<string, unknown> => ({ ...spec.defaults, ...(BENCH_OPTIONS[spec.name] ?? {}) });
+/** The rule's defaults with BENCH_OPTIONS; lr 1e-3 for rules that have no default lr (QHM). */
+export function benchOptions(spec: AnyRuleSpec): Record<string, unknown> {
+  const options = { ...spec.defaults, ...(BENCH_OPTIONS[spec.name] ?? {}) };
+  try {
+    spec.validate(options);
+    return options;
+  } catch {
+    return { ...options, lr: 1e-3 };
+  }
+}
 
 export interface TimingOptions {
   readonly trials: number;

@@ -8,7 +8,7 @@
 //   --quick            3 sizes, 3 short trials, Adam and SGD only (unless --rules)
 //   --big              adds 64M elements
 //   --full             also times slow peers (TF.js cpu) at 16M+ for rules other than Adam and SGD
-//   --rules=adam,sgd   --sizes=4096,65536   --trials=5   --target-ms=100   --threads=2
+//   --rules=adam,sgd   --sizes=4096,65536   --trials=5   --target-ms=60   --threads=2
 //   --no-relaxed       skip the relaxed-SIMD column (Node 20 needs a V8 flag for it; set here)
 //   --out=bench/results/latest   --readme
 import v8 from 'node:v8';
@@ -49,7 +49,7 @@ const quick = flag('quick');
 const sizes = arg('sizes')?.split(',').map(Number) ?? (quick ? [4 * K, 64 * K, M] : [4 * K, 64 * K, M, 16 * M, ...(flag('big') ? [64 * M] : [])]);
 const HEADLINE = ['adam', 'sgd'];
 const rules = arg('rules')?.split(',') ?? (quick ? HEADLINE : [...HEADLINE, ...Object.keys(RULES).filter((r) => !HEADLINE.includes(r))]);
-const timing = { trials: Number(arg('trials') ?? (quick ? 3 : 5)), targetMs: Number(arg('target-ms') ?? (quick ? 40 : 100)) };
+const timing = { trials: Number(arg('trials') ?? (quick ? 3 : 5)), targetMs: Number(arg('target-ms') ?? (quick ? 40 : 60)) };
 const threads = Number(arg('threads') ?? 2);
 const out = arg('out') ?? 'bench/results/latest';
 const full = flag('full');
@@ -83,6 +83,10 @@ const g = (x: number): string => (x >= 0.1e9 ? (x / 1e9).toFixed(2) : x >= 0.01e
 
 await init();
 const load0 = os.loadavg();
+const { measureCapacity } = await import('./capacity');
+const capacity = await measureCapacity(quick ? 300 : 600);
+const autoInfo = await initThreads({ threads: 'auto' }); // what 'auto' decides here (calibration)
+closeThreads();
 const relaxed = relaxedWanted && relaxedSimdSupported();
 const pool = await initThreads({ threads });
 if (pool.threads < threads) console.warn(`worker pool unavailable (${pool.reason ?? 'threads < 2'}): the threads column equals 1 thread`);
@@ -92,12 +96,34 @@ const machine = {
   loadAverageStart: load0.map((x) => +x.toFixed(2)),
   relaxedSimd: relaxed ? 'measured (Node 20: --experimental-wasm-relaxed-simd set by the bench)' : 'not supported here',
   threads: { threads: pool.threads, minElements: DEFAULT_MIN_ELEMENTS, minElementsIdle: DEFAULT_MIN_ELEMENTS_IDLE, spinMs: 1 },
+  capacity,
+  auto: { threads: autoInfo.threads, reason: autoInfo.reason ?? null, minElements: autoInfo.minElements ?? null, calibration: autoInfo.calibration ?? null },
   tfjs: await tfjsInfo(),
   ort: ortInfo(),
   native: nativeInfo(),
   timing,
 };
 console.log(`edgeoptim bench — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${load0.map((x) => x.toFixed(2)).join(' ')}`);
+
+// Where the time of a small step goes (measured first, while step() has seen one rule only): opt.step() on 16 elements (the per-step JS work: option
+// check, coefficients in float64, the call) vs the bare kernel call on 4K elements.
+const { adamSpec } = await import('../src/rules/adam');
+const { Optimizer } = await import('../src/optimizer');
+const { timeIt } = await import('./timing');
+const overhead = (() => {
+  const tiny = new Optimizer(adamSpec, { w: [16] }, {}, { threads: false });
+  tiny.nonFinite = 'ignore';
+  const small = new Optimizer(adamSpec, { w: [4 * K] }, {}, { threads: false });
+  small.nonFinite = 'ignore';
+  const k = (small as unknown as { arena: { kernels: { adam_step: (...a: number[]) => void } } }).arena.kernels;
+  const p = small.layout.groups[0].slotByteOffset;
+  const t = { ...timing, targetMs: Math.max(timing.targetMs, 50) };
+  return {
+    stepOn16Ns: timeIt(() => tiny.step(), t).seconds * 1e9,
+    stepOn4KNs: timeIt(() => small.step(), t).seconds * 1e9,
+    kernelOn4KNs: timeIt(() => k.adam_step(p.param, p.grad, p.exp_avg, p.exp_avg_sq, 0, 4 * K, 1e-3, 0.1, 0.999, 0.001, 1e-8, 0, 1, 1, 0), t).seconds * 1e9,
+  };
+})();
 
 const rows: Row[] = [];
 const started = performance.now();
@@ -148,6 +174,7 @@ const result = {
   rows,
   smallTensors: small,
   threshold,
+  overhead,
 };
 
 // ---- report ----
@@ -167,6 +194,9 @@ lines.push(
     `load average ${load0.map((x) => x.toFixed(1)).join('/')} at the start, ${load1.map((x) => x.toFixed(1)).join('/')} at the end; ${Math.round(seconds)} s. ` +
     `Median of ${timing.trials} trials (≥ ${timing.targetMs} ms each; steps slower than 250 ms: 3 trials of one step).`,
   '',
+  `Parallel capacity of this machine: 2 independent threads (no shared data) do ${capacity.adam.toFixed(2)}× the work of one running Adam's kernel, ${capacity.scalar.toFixed(2)}× running a scalar JS loop. ` +
+    `\`initThreads({ threads: 'auto' })\` here: ${autoInfo.threads} thread(s)${autoInfo.reason ? ` (${autoInfo.reason})` : `, minElements ${autoInfo.minElements}`}; the threads column below uses an explicit \`threads: ${threads}\`.`,
+  '',
   'G elements/s. edgeoptim 1 thread in bold; in brackets: for the threads and relaxed columns the speed-up over edgeoptim 1 thread, ' +
     'for every other column edgeoptim 1 thread ÷ that column (so 300× means edgeoptim is 300 times faster). ' +
     `"${threads} threads" = the calling thread + ${threads - 1} worker(s), calls under ${DEFAULT_MIN_ELEMENTS / K}K elements stay on one thread. — = the peer has no such rule.`,
@@ -185,6 +215,11 @@ if (checkedRows.length) {
     lines.push(`| ${r.rule} | ${fmtN(r.n)} | ${g(a)} | ${g(b)} | ${(((a - b) / a) * 100).toFixed(0)}% |`);
   }
 }
+lines.push(
+  '',
+  `Per-step cost outside the kernel (Adam, 1 thread): \`opt.step()\` on 16 elements ${overhead.stepOn16Ns.toFixed(0)} ns; ` +
+    `on 4K elements ${overhead.stepOn4KNs.toFixed(0)} ns, of which the bare kernel call ${overhead.kernelOn4KNs.toFixed(0)} ns.`,
+);
 const st = small;
 const us = (t: Timing | string): string => (typeof t === 'string' ? t : `${(t.seconds * 1e6).toFixed(1)} µs`);
 lines.push(

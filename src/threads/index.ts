@@ -13,9 +13,11 @@ import { WorkerPoolError } from '../errors';
 import { selectKernelBuild, type KernelBuild } from '../wasm/loader';
 import { MAX_WORKERS } from './protocol';
 import { WorkerPool } from './pool';
+import { calibrate, type Calibration } from './calibrate';
 
 export { WorkerPool } from './pool';
 export { KERNEL_TRAITS, type KernelTrait } from './traits';
+export { CALIBRATION_SIZES, type Calibration, type CalibrationRow } from './calibrate';
 
 /**
  * Kernel calls over fewer elements than this run on the calling thread alone. Measured on a
@@ -32,9 +34,15 @@ export const DEFAULT_MIN_ELEMENTS = 32768;
 export const DEFAULT_MIN_ELEMENTS_IDLE = 262144;
 
 export interface ThreadsOptions {
-  /** Threads that step together, the calling one included: a number, or 'auto' (the core count). Default 'auto'. */
+  /**
+   * Threads that step together, the calling one included: a number, or 'auto' (default): the
+   * core count, if a calibration (about 50 ms at start) finds that splitting pays on this machine.
+   */
   readonly threads?: number | 'auto';
-  /** Kernel calls over fewer elements run on the calling thread alone. Default DEFAULT_MIN_ELEMENTS. */
+  /**
+   * Kernel calls over fewer elements run on the calling thread alone. Default: calibrated with
+   * 'auto' (the smallest size where splitting was clearly faster), else DEFAULT_MIN_ELEMENTS.
+   */
   readonly minElements?: number;
   /**
    * The threshold when the workers have slept (idle longer than `spinMs`). Default
@@ -57,6 +65,11 @@ export interface ThreadsInfo {
   readonly reason?: string;
   /** The kernel build in use. */
   readonly build: KernelBuild;
+  /** What the 'auto' calibration measured (µs per Adam call on one thread and split). */
+  readonly calibration?: Calibration;
+  /** The size thresholds in force. */
+  readonly minElements?: number;
+  readonly minElementsIdle?: number;
 }
 
 let pool: WorkerPool | undefined;
@@ -118,7 +131,23 @@ export async function initThreads(options: ThreadsOptions = {}): Promise<Threads
   } catch (err) {
     return { threads: 1, reason: (err as Error).message, build };
   }
-  return { threads: pool.threads, build };
+  let calibration: Calibration | undefined;
+  if (requested === 'auto') {
+    calibration = await calibrate(pool, build);
+    if (calibration.minElements === undefined) {
+      closeThreads();
+      const at = calibration.rows[calibration.rows.length - 1];
+      return {
+        threads: 1,
+        reason: `calibration: splitting did not pay on this machine (Adam, ${at.n} elements: ${at.oneUs.toFixed(0)} µs on one thread, ${at.splitUs.toFixed(0)} µs split)`,
+        build,
+        calibration,
+      };
+    }
+    const min = options.minElements ?? calibration.minElements;
+    pool.setThresholds(min, options.minElementsIdle ?? Math.max(DEFAULT_MIN_ELEMENTS_IDLE, min));
+  }
+  return { threads: pool.threads, build, calibration, ...pool.thresholds };
 }
 
 /** Stops the workers. Optimizers that used them keep working, on one thread. */

@@ -109,7 +109,8 @@ export interface AttachedKernels {
    * A worker failure met by kernel calls that still completed (the other threads took the
    * chunks), once: the optimizer throws it at the end of the step, after every group.
    */
-  takeError(): WorkerPoolError | undefined;
+  takeError(): WorkerPoolError | undefined;  /** Detaches the arena now (otherwise that happens when the kernels object is garbage-collected). */
+  release(): void;
 }
 
 export class WorkerPool {
@@ -140,8 +141,14 @@ export class WorkerPool {
   private readonly lastSeen: number[] = [];
   private readonly lagSince: number[] = [];
 
+  /** Current thresholds (options.minElements/minElementsIdle, or calibrated). */
+  private minElements: number;
+  private minElementsIdle: number;
+
   private constructor(options: PoolOptions) {
     this.options = options;
+    this.minElements = options.minElements;
+    this.minElementsIdle = options.minElementsIdle;
     this.threads = options.workers + 1;
     const sab = new SharedArrayBuffer(CONTROL_BYTES);
     this.ctl = new Int32Array(sab);
@@ -215,7 +222,7 @@ export class WorkerPool {
   attach(memory: WebAssembly.Memory, direct: KernelExports, build: KernelBuild): AttachedKernels {
     const slot = this.slots.findIndex((s) => s === undefined);
     const free = slot >= 0 ? slot : this.slots.length;
-    if (free >= MAX_SLOTS || !this.open) return { kernels: direct, takeError: () => undefined };
+    if (free >= MAX_SLOTS || !this.open) return { kernels: direct, takeError: () => undefined, release: () => undefined };
     const att: Attachment = { slot: free, id: this.nextId++, direct, ready: false };
     this.slots[free] = att;
     const key = build.relaxedSimd ? 'relaxed' : 'strict';
@@ -239,7 +246,7 @@ export class WorkerPool {
       att.error = undefined;
       return err;
     };
-    return { kernels: proxy as unknown as KernelExports, takeError };
+    return { kernels: proxy as unknown as KernelExports, takeError, release: () => this.detach(free, att.id) };
   }
 
   /** Resolves once every worker has instantiated every attached arena (rejects after timeoutMs). */
@@ -269,6 +276,26 @@ export class WorkerPool {
     if (!this.open) return;
     Atomics.notify(this.ctl, CTL.JOB);
     this.lastJobEnd = performance.now();
+  }
+
+  /** Sets the size thresholds (e.g. from calibration); the idle one is never below the busy one. */
+  setThresholds(minElements: number, minElementsIdle: number): void {
+    this.minElements = minElements;
+    this.minElementsIdle = Math.max(minElements, minElementsIdle);
+  }
+
+  /** The size thresholds in force. */
+  get thresholds(): { readonly minElements: number; readonly minElementsIdle: number } {
+    return { minElements: this.minElements, minElementsIdle: this.minElementsIdle };
+  }
+
+  /** Splits every call regardless of size until the returned function is called (calibration). */
+  forceSplit(): () => void {
+    const saved = [this.minElements, this.minElementsIdle];
+    this.minElements = this.minElementsIdle = 0;
+    return () => {
+      [this.minElements, this.minElementsIdle] = saved;
+    };
   }
 
   /** Test hook: makes worker `w` stop answering (as a hung worker would). */
@@ -305,12 +332,12 @@ export class WorkerPool {
     const trait = this.traits[index];
     const fn = (att.direct as unknown as Record<string, (...a: number[]) => number>)[this.names[index]];
     const n = args[trait.pointers];
-    if (n < this.options.minElements || !this.open || !this.isReady(att) || args.length > MAX_ARGS || (trait.scratch ?? 0) > MAX_SCRATCH) {
+    if (n < this.minElements || !this.open || !this.isReady(att) || args.length > MAX_ARGS || (trait.scratch ?? 0) > MAX_SCRATCH) {
       this.reportFailure(att);
       return fn(...args);
     }
     const now = performance.now();
-    if (n < this.options.minElementsIdle && now - this.lastJobEnd > this.options.spinMs) {
+    if (n < this.minElementsIdle && now - this.lastJobEnd > this.options.spinMs) {
       // The workers sleep: waking them would cost more than this call. Wake them for the next one.
       this.wake();
       return fn(...args);
