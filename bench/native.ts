@@ -3,8 +3,7 @@
 // run as a child process per cell, with the same trial protocol as the JS side.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { median, type Timing } from './timing';
-import type { TimingOptions } from './rule-throughput';
+import { SLOW_MS, type Contender } from './contender';
 
 export type NativeWidth = '128' | 'native';
 const FLAGS: Record<NativeWidth, string[]> = { '128': ['-march=x86-64'], native: ['-march=native'] };
@@ -39,11 +38,15 @@ export function nativeInfo(): Record<string, unknown> {
   return { compiler: nativeVersion ?? null, flags: { '128': ['-O3', '-fno-math-errno', ...FLAGS['128']], native: ['-O3', '-fno-math-errno', ...FLAGS.native] } };
 }
 
-export function timeNative(rule: string, n: number, width: NativeWidth, t: TimingOptions): Timing | string {
+/** The C loop as a contender: each trial is one run of the binary (one trial of ~targetMs). */
+export function nativeContender(rule: string, n: number, width: NativeWidth): Contender | string {
   if (!RULES[rule]) return 'no C reference';
   const bins = binaries();
   if (typeof bins === 'string') return bins;
-  const out = execFileSync(bins[width], [RULES[rule], String(n), String(t.trials), String(t.targetMs)], { encoding: 'utf8' });
-  const trials = (JSON.parse(out) as { seconds: number[] }).seconds;
-  return { seconds: median(trials), trials };
+  const run = (targetMs: number): number => {
+    const out = execFileSync(bins[width], [RULES[rule], String(n), '1', String(targetMs)], { encoding: 'utf8' });
+    return (JSON.parse(out) as { seconds: number[] }).seconds[0];
+  };
+  const slow = run(0) * 1000 > SLOW_MS;
+  return { slow, trial: async (targetMs) => run(slow ? 0 : targetMs) };
 }

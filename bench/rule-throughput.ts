@@ -4,7 +4,7 @@
 import { Optimizer } from '../src/optimizer';
 import { selectKernelBuild } from '../src/wasm/loader';
 import type { AnyRuleSpec, GroupVectors, Scalars } from '../src/rules/spec';
-import { timeIt, type Timing } from './timing';
+import { syncContender, type Contender } from './contender';
 
 /** Options a rule needs for a meaningful benchmark where its defaults would skip work. */
 export const BENCH_OPTIONS: Record<string, Record<string, unknown>> = {
@@ -48,7 +48,7 @@ export type EdgeoptimMode = 'strict' | 'relaxed' | 'threads' | 'checked';
  * (an extra read-only pass over the gradients); the others set nonFinite = 'ignore', the same math
  * as every peer.
  */
-export async function timeEdgeoptim(spec: AnyRuleSpec, n: number, mode: EdgeoptimMode, t: TimingOptions, whenReady?: () => Promise<void>): Promise<Timing> {
+export async function edgeoptimContender(spec: AnyRuleSpec, n: number, mode: EdgeoptimMode, whenReady?: () => Promise<void>): Promise<Contender> {
   await selectKernelBuild({ relaxedSimd: mode === 'relaxed' });
   const opt = new Optimizer(spec, { w: [n] }, benchOptions(spec), { threads: mode === 'threads' });
   await selectKernelBuild({ relaxedSimd: false });
@@ -56,11 +56,11 @@ export async function timeEdgeoptim(spec: AnyRuleSpec, n: number, mode: Edgeopti
   fillRandom(opt.param('w'), 1);
   fillRandom(opt.grad('w'), 2);
   if (whenReady) await whenReady();
-  return timeIt(() => opt.step(), t);
+  return syncContender(() => void opt.step());
 }
 
 /** The plain-JS baseline: the same math over Float32Arrays, coefficients computed per step. */
-export function timePlainJs(spec: AnyRuleSpec, n: number, t: TimingOptions): Timing {
+export function plainJsContender(spec: AnyRuleSpec, n: number): Contender {
   const options = benchOptions(spec);
   const vectors: GroupVectors<Float32Array> = {
     param: new Float32Array(n),
@@ -70,9 +70,9 @@ export function timePlainJs(spec: AnyRuleSpec, n: number, t: TimingOptions): Tim
   fillRandom(vectors.param, 1);
   fillRandom(vectors.grad, 2);
   let scalars: Scalars = { ...(spec.initialScalars?.(options) ?? {}), step: 0 };
-  return timeIt(() => {
+  return syncContender(() => {
     scalars = { ...scalars, step: scalars.step + 1 };
     const coef = spec.coefficients(options, scalars);
     spec.referenceStep(vectors as unknown as GroupVectors<Float64Array>, options, coef, scalars);
-  }, t);
+  });
 }

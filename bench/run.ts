@@ -35,10 +35,12 @@ const { init, RULES } = await import('../src/index');
 const { relaxedSimdSupported, selectKernelBuild } = await import('../src/wasm/loader');
 const { initThreads, closeThreads, whenThreadsReady, DEFAULT_MIN_ELEMENTS, DEFAULT_MIN_ELEMENTS_IDLE } = await import('../src/threads/index');
 const { machineInfo } = await import('./machine');
-const { timeEdgeoptim, timePlainJs, stateSlots } = await import('./rule-throughput');
-const { timeTfjs, tfjsInfo, TFJS_RULES } = await import('./peers/tfjs');
-const { timeOrt, ortInfo } = await import('./peers/ort');
-const { timeNative, nativeInfo, NATIVE_RULES } = await import('./native');
+const { edgeoptimContender, plainJsContender, stateSlots } = await import('./rule-throughput');
+const { tfjsContender, tfjsInfo, TFJS_RULES } = await import('./peers/tfjs');
+const { ortContender, ortInfo } = await import('./peers/ort');
+const { nativeContender, nativeInfo, NATIVE_RULES } = await import('./native');
+const { interleave } = await import('./contender');
+type Contender = import('./contender').Contender;
 const { timeSmallTensors } = await import('./small-tensors');
 const { timeThreshold } = await import('./threads');
 type Timing = import('./timing').Timing;
@@ -133,21 +135,33 @@ for (const rule of rules) {
   for (const n of sizes) {
     const row: Row = { rule, n, stateSlots: stateSlots(spec), cells: {} };
     const c = row.cells;
-    c.edgeoptim = cell(n, await timeEdgeoptim(spec, n, 'strict', timing));
-    c.threads = cell(n, pool.threads > 1 ? await timeEdgeoptim(spec, n, 'threads', timing, whenThreadsReady) : 'no worker pool');
-    c.relaxed = cell(n, relaxed ? await timeEdgeoptim(spec, n, 'relaxed', timing) : 'relaxed SIMD unsupported');
-    if (HEADLINE.includes(rule)) c.checked = cell(n, await timeEdgeoptim(spec, n, 'checked', timing));
-    c.js = cell(n, timePlainJs(spec, n, timing));
+    // Every column of the row is created first, then timed in interleaved trials.
+    const contenders: Partial<Record<Column, Contender>> = {};
+    const put = (k: Column, x: Contender | string): void => {
+      if (typeof x === 'string') c[k] = { skipped: x };
+      else contenders[k] = x;
+    };
+    put('edgeoptim', await edgeoptimContender(spec, n, 'strict'));
+    put('threads', pool.threads > 1 ? await edgeoptimContender(spec, n, 'threads', whenThreadsReady) : 'no worker pool');
+    put('relaxed', relaxed ? await edgeoptimContender(spec, n, 'relaxed') : 'relaxed SIMD unsupported');
+    if (HEADLINE.includes(rule)) put('checked', await edgeoptimContender(spec, n, 'checked'));
+    put('js', plainJsContender(spec, n));
     if (NATIVE_RULES.includes(rule)) {
-      c.c128 = cell(n, timeNative(rule, n, '128', timing));
-      c.cNative = cell(n, timeNative(rule, n, 'native', timing));
+      put('c128', nativeContender(rule, n, '128'));
+      put('cNative', nativeContender(rule, n, 'native'));
     }
     const slowOk = full || HEADLINE.includes(rule) || n < 16 * M;
     if (TFJS_RULES.includes(rule)) {
-      c.tfjsCpu = cell(n, slowOk ? await timeTfjs(rule, n, 'cpu', timing) : 'skipped: ~seconds per step (--full)');
-      c.tfjsWasm = cell(n, await timeTfjs(rule, n, 'wasm', timing));
+      put('tfjsCpu', slowOk ? await tfjsContender(rule, n, 'cpu') : 'skipped: ~seconds per step (--full)');
+      put('tfjsWasm', await tfjsContender(rule, n, 'wasm'));
     }
-    c.ortWasm = cell(n, await timeOrt(spec, n, timing));
+    put('ortWasm', await ortContender(spec, n));
+    // After the pool's trial, let its worker stop spinning (1 ms) before the next column runs.
+    const timed = await interleave(contenders as Record<string, Contender>, timing.trials, timing.targetMs, async (name) => {
+      if (name === 'threads') await new Promise((r) => setTimeout(r, 3));
+    });
+    for (const [k, t] of Object.entries(timed)) c[k as Column] = cell(n, t);
+    for (const x of Object.values(contenders)) x?.dispose?.();
     rows.push(row);
     const e = rate(c.edgeoptim)!;
     const parts = (Object.keys(c) as Column[])
@@ -166,10 +180,11 @@ const small = await timeSmallTensors(timing);
 console.log('threshold of the worker pool (Adam) ...');
 await selectKernelBuild({ relaxedSimd: false });
 const threshold = await timeThreshold([4 * K, 16 * K, 32 * K, 64 * K, 256 * K, M], timing, threads);
+const capacityEnd = await measureCapacity(quick ? 300 : 600);
 const load1 = os.loadavg();
 const seconds = (performance.now() - started) / 1000;
 const result = {
-  machine: { ...machine, loadAverageEnd: load1.map((x) => +x.toFixed(2)), benchSeconds: Math.round(seconds) },
+  machine: { ...machine, capacityEnd, loadAverageEnd: load1.map((x) => +x.toFixed(2)), benchSeconds: Math.round(seconds) },
   columns: COLUMNS,
   rows,
   smallTensors: small,
@@ -194,7 +209,8 @@ lines.push(
     `load average ${load0.map((x) => x.toFixed(1)).join('/')} at the start, ${load1.map((x) => x.toFixed(1)).join('/')} at the end; ${Math.round(seconds)} s. ` +
     `Median of ${timing.trials} trials (≥ ${timing.targetMs} ms each; steps slower than 250 ms: 3 trials of one step).`,
   '',
-  `Parallel capacity of this machine: 2 independent threads (no shared data) do ${capacity.adam.toFixed(2)}× the work of one running Adam's kernel, ${capacity.scalar.toFixed(2)}× running a scalar JS loop. ` +
+  `Parallel capacity of this machine: 2 independent threads (no shared data) do ${capacity.adam.toFixed(2)}× the work of one running Adam's kernel, ${capacity.scalar.toFixed(2)}× running a scalar JS loop at the start ` +
+    `(${capacityEnd.adam.toFixed(2)}× and ${capacityEnd.scalar.toFixed(2)}× at the end). ` +
     `\`initThreads({ threads: 'auto' })\` here: ${autoInfo.threads} thread(s)${autoInfo.reason ? ` (${autoInfo.reason})` : `, minElements ${autoInfo.minElements}`}; the threads column below uses an explicit \`threads: ${threads}\`.`,
   '',
   'G elements/s. edgeoptim 1 thread in bold; in brackets: for the threads and relaxed columns the speed-up over edgeoptim 1 thread, ' +

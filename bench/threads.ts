@@ -5,7 +5,8 @@
 import { Optimizer } from '../src/optimizer';
 import { adamSpec } from '../src/rules/adam';
 import { initThreads, closeThreads, whenThreadsReady } from '../src/threads/index';
-import { median, timeIt } from './timing';
+import { median } from './timing';
+import { interleave, syncContender, type Contender } from './contender';
 import { fillRandom, type TimingOptions } from './rule-throughput';
 
 export interface ThresholdRow {
@@ -23,15 +24,22 @@ const sleep = (ms: number): void => {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 };
 
-function timeWithGaps(step: () => void, gapMs: number, count: number): number {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    sleep(gapMs);
-    const t0 = performance.now();
-    step();
-    times.push((performance.now() - t0) / 1000);
-  }
-  return median(times);
+/** A contender whose trial is `count` steps, each after `gapMs` idle; returns the median step time. */
+function idleContender(step: () => unknown, gapMs: number, count: number): Contender {
+  step();
+  return {
+    slow: false,
+    async trial() {
+      const times: number[] = [];
+      for (let i = 0; i < count; i++) {
+        sleep(gapMs);
+        const t0 = performance.now();
+        step();
+        times.push((performance.now() - t0) / 1000);
+      }
+      return median(times);
+    },
+  };
 }
 
 function make(n: number, threads: boolean): { step(): unknown } {
@@ -45,21 +53,28 @@ function make(n: number, threads: boolean): { step(): unknown } {
 /** Runs with its own pool (minElements 0), closed at the end; the caller restarts its own. */
 export async function timeThreshold(sizes: readonly number[], t: TimingOptions, threads: number, gapMs = 5): Promise<ThresholdRow[]> {
   const info = await initThreads({ threads, minElements: 0, minElementsIdle: 0 });
-  if (info.threads < 2) console.warn(`no worker pool: ${info.reason}`);
-  if (info.threads < 2) return [];
+  if (info.threads < 2) {
+    console.warn(`no worker pool: ${info.reason}`);
+    return [];
+  }
   const rows: ThresholdRow[] = [];
   for (const n of sizes) {
     const one = make(n, false);
     const pooled = make(n, true);
     await whenThreadsReady();
-    const count = Math.max(15, t.trials * 5);
-    rows.push({
-      n,
-      one: timeIt(() => one.step(), t).seconds,
-      busy: timeIt(() => pooled.step(), t).seconds,
-      idle: timeWithGaps(() => pooled.step(), gapMs, count),
-      oneIdle: timeWithGaps(() => one.step(), gapMs, count),
-    });
+    const count = 9;
+    const r = await interleave(
+      {
+        one: syncContender(() => void one.step()),
+        busy: syncContender(() => void pooled.step()),
+        oneIdle: idleContender(() => one.step(), gapMs, count),
+        idle: idleContender(() => pooled.step(), gapMs, count),
+      },
+      t.trials,
+      t.targetMs,
+      async () => sleep(3),
+    );
+    rows.push({ n, one: r.one.seconds, busy: r.busy.seconds, idle: r.idle.seconds, oneIdle: r.oneIdle.seconds });
   }
   closeThreads();
   return rows;

@@ -7,8 +7,8 @@ import * as ort from 'onnxruntime-web';
 import { GRAPHS } from '../../src/webgpu/graphs/index';
 import { buildRuleModel } from '../../src/webgpu/runtime';
 import type { AnyRuleSpec, Scalars } from '../../src/rules/spec';
-import { timeItAsync, trialPlan, type Timing } from '../timing';
-import { benchOptions, fillRandom, type TimingOptions } from '../rule-throughput';
+import { asyncContender, type Contender } from '../contender';
+import { benchOptions, fillRandom } from '../rule-throughput';
 
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
@@ -27,33 +27,31 @@ function sessionFor(spec: AnyRuleSpec, options: object) {
   return s;
 }
 
-/** Seconds per step, or a reason when the rule has no ONNX graph. */
-export async function timeOrt(spec: AnyRuleSpec, n: number, t: TimingOptions): Promise<Timing | string> {
+/** ORT steps of the rule's graph, or a reason when the rule has no ONNX graph. */
+export async function ortContender(spec: AnyRuleSpec, n: number): Promise<Contender | string> {
   const graph = GRAPHS[spec.name];
   if (!graph) return 'no ONNX graph';
   const options = benchOptions(spec);
-  const { session, scalarInputs } = await sessionFor(spec, options);
-  const slots = spec.slots(options).map((s: { name: string }) => s.name);
-  const vectors: Record<string, Float32Array> = { param: new Float32Array(n), grad: new Float32Array(n) };
-  for (const s of slots) vectors[s] = new Float32Array(n);
-  fillRandom(vectors.param, 1);
-  fillRandom(vectors.grad, 2);
-  let scalars: Scalars = { ...(spec.initialScalars?.(options) ?? {}), step: 0 };
-  const step = async (): Promise<void> => {
-    scalars = { ...scalars, step: scalars.step + 1 };
-    const values = graph.scalars(spec.coefficients(options, scalars), options);
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, data] of Object.entries(vectors)) feeds[name] = new ort.Tensor('float32', data, [n]);
-    for (const name of scalarInputs) feeds[name] = new ort.Tensor('float32', new Float32Array([values[name]]), []);
-    const out = await session.run(feeds);
-    vectors.param.set(out.param_out.data as Float32Array);
-    for (const s of slots) vectors[s].set(out[`${s}_out`].data as Float32Array);
-    for (const o of Object.values(out)) o.dispose();
-  };
   try {
-    const t0 = performance.now();
-    await step();
-    return await timeItAsync(step, trialPlan(performance.now() - t0, t.trials, t.targetMs));
+    const { session, scalarInputs } = await sessionFor(spec, options);
+    const slots = spec.slots(options).map((s: { name: string }) => s.name);
+    const vectors: Record<string, Float32Array> = { param: new Float32Array(n), grad: new Float32Array(n) };
+    for (const s of slots) vectors[s] = new Float32Array(n);
+    fillRandom(vectors.param, 1);
+    fillRandom(vectors.grad, 2);
+    let scalars: Scalars = { ...(spec.initialScalars?.(options) ?? {}), step: 0 };
+    const step = async (): Promise<void> => {
+      scalars = { ...scalars, step: scalars.step + 1 };
+      const values = graph.scalars(spec.coefficients(options, scalars), options);
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const [name, data] of Object.entries(vectors)) feeds[name] = new ort.Tensor('float32', data, [n]);
+      for (const name of scalarInputs) feeds[name] = new ort.Tensor('float32', new Float32Array([values[name]]), []);
+      const out = await session.run(feeds);
+      vectors.param.set(out.param_out.data as Float32Array);
+      for (const s of slots) vectors[s].set(out[`${s}_out`].data as Float32Array);
+      for (const o of Object.values(out)) o.dispose();
+    };
+    return await asyncContender(step);
   } catch (err) {
     return `failed: ${(err as Error).message.split('\n')[0]}`;
   }

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { timeIt, trialPlan, type Timing } from '../timing';
 import { fillRandom, type TimingOptions } from '../rule-throughput';
+import { syncContender, type Contender } from '../contender';
 
 /** edgeoptim rule -> the tf.train optimizer with the same math and the bench's hyperparameters. */
 const FACTORIES: Record<string, () => tf.Optimizer> = {
@@ -29,10 +30,7 @@ export async function tfjsInfo(): Promise<Record<string, unknown>> {
   return { version: tf.version_core };
 }
 
-/** Seconds per `applyGradients` step, or a reason when the rule has no tf.train optimizer. */
-export async function timeTfjs(rule: string, n: number, backend: TfBackend, t: TimingOptions): Promise<Timing | string> {
-  const factory = FACTORIES[rule];
-  if (!factory) return 'no tf.train optimizer';
+async function useBackend(backend: TfBackend): Promise<void> {
   if (backend === 'wasm' && !wasmPathSet) {
     const require = createRequire(import.meta.url);
     setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
@@ -42,6 +40,17 @@ export async function timeTfjs(rule: string, n: number, backend: TfBackend, t: T
     await tf.setBackend(backend);
     await tf.ready();
   }
+}
+
+/**
+ * `applyGradients` steps of one variable, or a reason when the rule has no tf.train optimizer.
+ * Each trial first selects the contender's backend and takes one untimed step (TF.js moves the
+ * tensors back if another backend ran in between).
+ */
+export async function tfjsContender(rule: string, n: number, backend: TfBackend): Promise<Contender | string> {
+  const factory = FACTORIES[rule];
+  if (!factory) return 'no tf.train optimizer';
+  await useBackend(backend);
   const init = new Float32Array(n);
   fillRandom(init, 1);
   const grad = new Float32Array(n);
@@ -51,31 +60,27 @@ export async function timeTfjs(rule: string, n: number, backend: TfBackend, t: T
   const g = tf.tensor1d(grad);
   const opt = factory();
   const step = (): void => opt.applyGradients({ [name]: g });
-  try {
-    const t0 = performance.now();
-    step();
-    const plan = trialPlan(performance.now() - t0, t.trials, t.targetMs);
-    return timeIt(step, plan);
-  } catch (err) {
-    return `failed: ${(err as Error).message.split('\n')[0]}`;
-  } finally {
+  const dispose = (): void => {
     opt.dispose();
     variable.dispose();
     g.dispose();
+  };
+  try {
+    return syncContender(step, dispose, async () => {
+      if (tf.getBackend() !== backend) {
+        await useBackend(backend);
+        step();
+      }
+    });
+  } catch (err) {
+    dispose();
+    return `failed: ${(err as Error).message.split('\n')[0]}`;
   }
 }
 
 /** tf.train.adam over one variable per size (the small-tensors comparison). */
 export async function timeTfjsMany(sizes: readonly number[], backend: TfBackend, t: TimingOptions): Promise<Timing | string> {
-  if (backend === 'wasm' && !wasmPathSet) {
-    const require = createRequire(import.meta.url);
-    setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
-    wasmPathSet = true;
-  }
-  if (tf.getBackend() !== backend) {
-    await tf.setBackend(backend);
-    await tf.ready();
-  }
+  await useBackend(backend);
   const vars = sizes.map((n, i) => {
     const a = new Float32Array(n);
     fillRandom(a, i + 1);
