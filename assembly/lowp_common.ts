@@ -11,11 +11,17 @@
 // 8-bit: blocks of Q8_BLOCK elements, one float32 absmax per block (the largest |x| in it).
 //   signed   (int8,  first moments):  x = absmax · c·|c| / 127²,  c in [-127, 127]
 //   unsigned (uint8, second moments): x = absmax · c⁴ / 255⁴,     c in [0, 255]
-// Encoding takes the nearest code in the square-root (signed) or fourth-root (unsigned) domain:
-// c = nearest(sqrt(|x|·127²/absmax)), c = nearest(sqrt(sqrt(x·255⁴/absmax))). A positive value
-// never encodes to 0 in the unsigned map (the smallest code is 1, ≈ 2.3e-10·absmax): a second
-// moment quantized to 0 would turn Adam's m/(sqrt(v) + eps) into m/eps. A block whose absmax is below
-// Q8_MIN_ABSMAX is stored as zeros; a block holding NaN or ±Inf decodes as NaN.
+// Encoding works in the square-root (signed) or fourth-root (unsigned) domain, where the codes are
+// evenly spaced: s = sqrt(|x|·127²/absmax), s = sqrt(sqrt(x·255⁴/absmax)), and c is the nearest
+// code to s, except at the bottom of the maps, where one code is a large factor: there rounding is
+// conservative for Adam-like updates m/sqrt(v). First moments below code 2 (2.5e-4 of absmax) round
+// toward zero, c = floor(s + 1/64); second moments below code 4 (6e-8 of absmax) round up,
+// c = ceil(s − 1/64); the 1/64 slack keeps a decoded code stable when re-encoded. (With nearest
+// codes there, an element whose m and v sit at the bottom of their blocks stepped 4.8 times as far
+// as float32 Adam would; with these thresholds 1.18 times, at the same trajectory deviation.) A
+// positive value never encodes to 0 in the unsigned map (the smallest code is 1, ≈ 2.3e-10·absmax):
+// a second moment quantized to 0 would turn Adam's m/(sqrt(v) + eps) into m/eps. A block whose
+// absmax is below Q8_MIN_ABSMAX is stored as zeros; a block holding NaN or ±Inf decodes as NaN.
 import { at, simdEnd } from './common';
 
 // ---- bfloat16 ------------------------------------------------------------------------------------
@@ -113,6 +119,30 @@ export const Q8_BLOCK: i32 = 256;
 /** Blocks with a smaller absmax are stored as zeros (keeps 255⁴/absmax finite). 2^-90. */
 export const Q8_MIN_ABSMAX: f32 = 8.077935669463161e-28;
 const SIGNED_MAX: f32 = 16129; // 127²
+/** Codes below these round conservatively (see the header), with this slack. */
+const LOW_SIGNED: f32 = 2;
+const LOW_UNSIGNED: f32 = 4;
+const SLACK: f32 = 0.015625;
+
+/** The signed code magnitude for s = sqrt(|x|·127²/absmax) (s >= 0 or NaN), as f32x4. */
+@inline function signedRound(s: v128): v128 {
+  const low = f32x4.lt(s, f32x4.splat(LOW_SIGNED));
+  return v128.bitselect(f32x4.floor(f32x4.add(s, f32x4.splat(SLACK))), f32x4.nearest(s), low);
+}
+
+/** The unsigned code for s = sqrt(sqrt(x·255⁴/absmax)) (s >= 0 or NaN), as f32x4. */
+@inline function unsignedRound(s: v128): v128 {
+  const low = f32x4.lt(s, f32x4.splat(LOW_UNSIGNED));
+  return v128.bitselect(f32x4.ceil(f32x4.sub(s, f32x4.splat(SLACK))), f32x4.nearest(s), low);
+}
+
+@inline function signedRound1(s: f32): f32 {
+  return s < LOW_SIGNED ? Mathf.floor(s + SLACK) : nearest<f32>(s);
+}
+
+@inline function unsignedRound1(s: f32): f32 {
+  return s < LOW_UNSIGNED ? Mathf.ceil(s - SLACK) : nearest<f32>(s);
+}
 const UNSIGNED_MAX: f32 = 4228250625; // 255⁴
 
 /**
@@ -204,14 +234,14 @@ export function q8EncodeSigned(src: usize, codes: usize, absmaxPtr: usize, len: 
   for (; i < end; i += 8) {
     const x0 = v128.load(src + at(i));
     const x1 = v128.load(src + at(i + 4));
-    const r0 = v128.or(f32x4.nearest(f32x4.sqrt(f32x4.mul(f32x4.abs(x0), vInv))), v128.and(x0, sign));
-    const r1 = v128.or(f32x4.nearest(f32x4.sqrt(f32x4.mul(f32x4.abs(x1), vInv))), v128.and(x1, sign));
+    const r0 = v128.or(signedRound(f32x4.sqrt(f32x4.mul(f32x4.abs(x0), vInv))), v128.and(x0, sign));
+    const r1 = v128.or(signedRound(f32x4.sqrt(f32x4.mul(f32x4.abs(x1), vInv))), v128.and(x1, sign));
     const c16 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(r0), i32x4.trunc_sat_f32x4_s(r1));
     v128.store64_lane(codes + <usize>i, i8x16.narrow_i16x8_s(c16, c16), 0);
   }
   for (; i < len; i++) {
     const x = load<f32>(src + at(i));
-    const r = copysign<f32>(nearest<f32>(Mathf.sqrt(abs(x) * inv)), x); // NaN or in [-127, 127]
+    const r = copysign<f32>(signedRound1(Mathf.sqrt(abs(x) * inv)), x); // NaN or in [-127, 127]
     store<i8>(codes + <usize>i, r != r ? 0 : <i8>r);
   }
 }
@@ -229,8 +259,8 @@ export function q8EncodeUnsigned(src: usize, codes: usize, absmaxPtr: usize, len
   for (; i < end; i += 8) {
     const x0 = v128.load(src + at(i));
     const x1 = v128.load(src + at(i + 4));
-    let c0 = i32x4.trunc_sat_f32x4_u(f32x4.nearest(f32x4.sqrt(f32x4.sqrt(f32x4.mul(x0, vInv)))));
-    let c1 = i32x4.trunc_sat_f32x4_u(f32x4.nearest(f32x4.sqrt(f32x4.sqrt(f32x4.mul(x1, vInv)))));
+    let c0 = i32x4.trunc_sat_f32x4_u(unsignedRound(f32x4.sqrt(f32x4.sqrt(f32x4.mul(x0, vInv)))));
+    let c1 = i32x4.trunc_sat_f32x4_u(unsignedRound(f32x4.sqrt(f32x4.sqrt(f32x4.mul(x1, vInv)))));
     if (absmax > 0) {
       c0 = i32x4.max_u(c0, v128.and(f32x4.gt(x0, zero), one));
       c1 = i32x4.max_u(c1, v128.and(f32x4.gt(x1, zero), one));
@@ -240,7 +270,7 @@ export function q8EncodeUnsigned(src: usize, codes: usize, absmaxPtr: usize, len
   }
   for (; i < len; i++) {
     const x = load<f32>(src + at(i));
-    const r = nearest<f32>(Mathf.sqrt(Mathf.sqrt(x * inv))); // NaN or in [0, 255]
+    const r = unsignedRound1(Mathf.sqrt(Mathf.sqrt(x * inv))); // NaN or in [0, 255]
     let c: u8 = r != r ? 0 : <u8>r;
     if (absmax > 0 && x > 0 && c == 0) c = 1;
     store<u8>(codes + <usize>i, c);

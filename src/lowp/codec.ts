@@ -8,8 +8,10 @@
  * 8-bit, blocks of QUANT_BLOCK elements with one float32 absmax each (the block's largest |x|):
  *   int8  (signed values):       x = absmax · c·|c| / 127²    c in [-127, 127]
  *   uint8 (non-negative values): x = absmax · c⁴ / 255⁴       c in [0, 255]
- * A code is the nearest in the square-root / fourth-root domain. Positive values never encode to 0
- * in the unsigned map. Blocks with absmax below Q8_MIN_ABSMAX are stored as zeros; blocks holding
+ * Codes are evenly spaced in the square-root / fourth-root domain and a value takes the nearest,
+ * except at the bottom of the maps, where one code is a large factor: signed values below code 2
+ * round toward zero, unsigned values below code 4 round up (with a 1/64 slack), so the coarse bottom
+ * codes do not inflate m/sqrt(v). Positive values never encode to 0 in the unsigned map. Blocks with absmax below Q8_MIN_ABSMAX are stored as zeros; blocks holding
  * NaN or ±Inf get absmax NaN and decode as NaN.
  */
 import { QUANT_BLOCK } from '../layout';
@@ -61,16 +63,23 @@ function blockAbsmax(x: Float32Array, from: number, to: number): number {
   return Number.isFinite(m) ? m : NaN;
 }
 
+/** Codes below these round conservatively (toward zero for int8, up for uint8), with this slack. */
+const LOW_SIGNED = 2;
+const LOW_UNSIGNED = 4;
+const SLACK = 1 / 64;
+
 /** The signed code of `x` in a block with scale `inv` = 127²/absmax (0 for a zero block). */
 export function signedCode(x: number, inv: number): number {
-  const r = nearest(fround(Math.sqrt(fround(Math.abs(x) * inv))));
+  const s = fround(Math.sqrt(fround(Math.abs(x) * inv)));
+  const r = s < LOW_SIGNED ? Math.floor(fround(s + SLACK)) : nearest(s);
   if (r !== r) return 0;
   return x < 0 ? -r : r;
 }
 
 /** The unsigned code of `x` in a block with `inv` = 255⁴/absmax; `positive` blocks keep x > 0 off code 0. */
 export function unsignedCode(x: number, inv: number, positive: boolean): number {
-  const r = nearest(fround(Math.sqrt(fround(Math.sqrt(fround(x * inv))))));
+  const s = fround(Math.sqrt(fround(Math.sqrt(fround(x * inv)))));
+  const r = s < LOW_UNSIGNED ? Math.ceil(fround(s - SLACK)) : nearest(s);
   const c = r !== r ? 0 : r;
   return positive && x > 0 && c === 0 ? 1 : c;
 }

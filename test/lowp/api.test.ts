@@ -240,9 +240,9 @@ describe('the small second moment failure of 8-bit Adam', () => {
         for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(p[i] - before[i]) / lr);
       }
     }
-    // float32 Adam's step stays below ≈3.2·lr here; m/eps would be ~1e5·lr. 8-bit state allows
-    // a few lr: at the bottom of both maps (codes 1-2) one code is a factor 2-5 (observed: 4.96·lr).
-    expect(worst).toBeLessThan(8);
+    // float32 Adam's steps here stay below 1.0·lr; m/eps would be ~1e5·lr. The bottom codes round
+    // conservatively (m toward zero, v up): observed 1.18·lr (4.8·lr with nearest codes there).
+    expect(worst).toBeLessThan(1.5);
     expect(opts[1].param('w').every(Number.isFinite)).toBe(true);
   });
 });
