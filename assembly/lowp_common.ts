@@ -222,46 +222,90 @@ function blockScale(src: usize, len: i32): f32 {
   return m - m == 0 ? m : NaN;
 }
 
-/** Encodes `len` floats at `src` as signed codes at `codes`; writes the block's absmax at `absmaxPtr`. */
-export function q8EncodeSigned(src: usize, codes: usize, absmaxPtr: usize, len: i32): void {
-  const absmax = blockScale(src, len);
-  store<f32>(absmaxPtr, absmax);
-  const inv: f32 = absmax == 0 ? 0 : SIGNED_MAX / absmax;
+/** Random bits of 8-bit slot number `k` of a kernel (0, 1, 2): the step's seed, varied per slot. */
+@inline export function q8Seed(seed: u32, k: u32): u32 {
+  return seed ^ (k * 0x9e3779b9);
+}
+
+/** A uniform f32x4 in [0, 1) from 24 of 32 random bits per lane. */
+@inline function uniform(r: v128): v128 {
+  return f32x4.mul(f32x4.convert_i32x4_u(i32x4.shr_u(r, 8)), f32x4.splat(5.9604644775390625e-8));
+}
+
+@inline function uniform1(r: u32): f32 {
+  return <f32>(r >>> 8) * 5.9604644775390625e-8;
+}
+
+@inline function encodeSignedLoop(src: usize, codes: usize, len: i32, inv: f32, stochastic: bool, seed: u32, index: i32): void {
   const vInv = f32x4.splat(inv);
   const sign = i32x4.splat(0x80000000);
+  const low = f32x4.splat(LOW_SIGNED);
+  const vSeed = i32x4.splat(seed);
+  let lanes = i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3));
   const end = len & ~7;
   let i = 0;
   for (; i < end; i += 8) {
     const x0 = v128.load(src + at(i));
     const x1 = v128.load(src + at(i + 4));
-    const r0 = v128.or(signedRound(f32x4.sqrt(f32x4.mul(f32x4.abs(x0), vInv))), v128.and(x0, sign));
-    const r1 = v128.or(signedRound(f32x4.sqrt(f32x4.mul(f32x4.abs(x1), vInv))), v128.and(x1, sign));
+    const s0 = f32x4.sqrt(f32x4.mul(f32x4.abs(x0), vInv));
+    const s1 = f32x4.sqrt(f32x4.mul(f32x4.abs(x1), vInv));
+    let m0: v128;
+    let m1: v128;
+    if (stochastic) {
+      const u0 = uniform(hash32x4(lanes, vSeed));
+      const u1 = uniform(hash32x4(i32x4.add(lanes, i32x4.splat(4)), vSeed));
+      lanes = i32x4.add(lanes, i32x4.splat(8));
+      const top = f32x4.splat(127); // floor(s + u) may reach 128 (-128 is not a code)
+      m0 = v128.bitselect(f32x4.floor(f32x4.add(s0, f32x4.splat(SLACK))), f32x4.min(f32x4.floor(f32x4.add(s0, u0)), top), f32x4.lt(s0, low));
+      m1 = v128.bitselect(f32x4.floor(f32x4.add(s1, f32x4.splat(SLACK))), f32x4.min(f32x4.floor(f32x4.add(s1, u1)), top), f32x4.lt(s1, low));
+    } else {
+      m0 = signedRound(s0);
+      m1 = signedRound(s1);
+    }
+    const r0 = v128.or(m0, v128.and(x0, sign));
+    const r1 = v128.or(m1, v128.and(x1, sign));
     const c16 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(r0), i32x4.trunc_sat_f32x4_s(r1));
     v128.store64_lane(codes + <usize>i, i8x16.narrow_i16x8_s(c16, c16), 0);
   }
   for (; i < len; i++) {
     const x = load<f32>(src + at(i));
-    const r = copysign<f32>(signedRound1(Mathf.sqrt(abs(x) * inv)), x); // NaN or in [-127, 127]
+    const s = Mathf.sqrt(abs(x) * inv);
+    let m = signedRound1(s);
+    if (stochastic && !(s < LOW_SIGNED)) m = Mathf.floor(s + uniform1(hash32(<u32>(index + i), seed)));
+    const r = copysign<f32>(min<f32>(m, 127), x); // NaN or in [-127, 127]
     store<i8>(codes + <usize>i, r != r ? 0 : <i8>r);
   }
 }
 
-/** Encodes `len` non-negative floats at `src` as unsigned codes (positive values never to 0). */
-export function q8EncodeUnsigned(src: usize, codes: usize, absmaxPtr: usize, len: i32): void {
-  const absmax = blockScale(src, len);
-  store<f32>(absmaxPtr, absmax);
-  const inv: f32 = absmax == 0 ? 0 : UNSIGNED_MAX / absmax;
+@inline function encodeUnsignedLoop(src: usize, codes: usize, len: i32, inv: f32, positive: bool, stochastic: bool, seed: u32, index: i32): void {
   const vInv = f32x4.splat(inv);
   const zero = f32x4.splat(0);
   const one = i32x4.splat(1);
+  const low = f32x4.splat(LOW_UNSIGNED);
+  const vSeed = i32x4.splat(seed);
+  let lanes = i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3));
   const end = len & ~7;
   let i = 0;
   for (; i < end; i += 8) {
     const x0 = v128.load(src + at(i));
     const x1 = v128.load(src + at(i + 4));
-    let c0 = i32x4.trunc_sat_f32x4_u(unsignedRound(f32x4.sqrt(f32x4.sqrt(f32x4.mul(x0, vInv)))));
-    let c1 = i32x4.trunc_sat_f32x4_u(unsignedRound(f32x4.sqrt(f32x4.sqrt(f32x4.mul(x1, vInv)))));
-    if (absmax > 0) {
+    const s0 = f32x4.sqrt(f32x4.sqrt(f32x4.mul(x0, vInv)));
+    const s1 = f32x4.sqrt(f32x4.sqrt(f32x4.mul(x1, vInv)));
+    let r0: v128;
+    let r1: v128;
+    if (stochastic) {
+      const u0 = uniform(hash32x4(lanes, vSeed));
+      const u1 = uniform(hash32x4(i32x4.add(lanes, i32x4.splat(4)), vSeed));
+      lanes = i32x4.add(lanes, i32x4.splat(8));
+      r0 = v128.bitselect(f32x4.ceil(f32x4.sub(s0, f32x4.splat(SLACK))), f32x4.floor(f32x4.add(s0, u0)), f32x4.lt(s0, low));
+      r1 = v128.bitselect(f32x4.ceil(f32x4.sub(s1, f32x4.splat(SLACK))), f32x4.floor(f32x4.add(s1, u1)), f32x4.lt(s1, low));
+    } else {
+      r0 = unsignedRound(s0);
+      r1 = unsignedRound(s1);
+    }
+    let c0 = i32x4.trunc_sat_f32x4_u(r0);
+    let c1 = i32x4.trunc_sat_f32x4_u(r1);
+    if (positive) {
       c0 = i32x4.max_u(c0, v128.and(f32x4.gt(x0, zero), one));
       c1 = i32x4.max_u(c1, v128.and(f32x4.gt(x1, zero), one));
     }
@@ -270,9 +314,41 @@ export function q8EncodeUnsigned(src: usize, codes: usize, absmaxPtr: usize, len
   }
   for (; i < len; i++) {
     const x = load<f32>(src + at(i));
-    const r = unsignedRound1(Mathf.sqrt(Mathf.sqrt(x * inv))); // NaN or in [0, 255]
+    const s = Mathf.sqrt(Mathf.sqrt(x * inv));
+    let r = unsignedRound1(s);
+    if (stochastic && !(s < LOW_UNSIGNED)) r = Mathf.floor(s + uniform1(hash32(<u32>(index + i), seed)));
+    r = min<f32>(r, 255); // NaN or in [0, 255]
     let c: u8 = r != r ? 0 : <u8>r;
-    if (absmax > 0 && x > 0 && c == 0) c = 1;
+    if (positive && x > 0 && c == 0) c = 1;
     store<u8>(codes + <usize>i, c);
+  }
+}
+
+/**
+ * Encodes `len` floats at `src` as signed codes at `codes`; writes the block's absmax at `absmaxPtr`.
+ * `stochastic`: above the bottom codes, c = floor(s + u) with u uniform from hash32(index + i, seed)
+ * (unbiased in the square-root domain) instead of the nearest code.
+ */
+export function q8EncodeSigned(src: usize, codes: usize, absmaxPtr: usize, len: i32, stochastic: bool, seed: u32, index: i32): void {
+  const absmax = blockScale(src, len);
+  store<f32>(absmaxPtr, absmax);
+  const inv: f32 = absmax == 0 ? 0 : SIGNED_MAX / absmax;
+  if (stochastic) encodeSignedLoop(src, codes, len, inv, true, seed, index);
+  else encodeSignedLoop(src, codes, len, inv, false, seed, index);
+}
+
+/** Encodes `len` non-negative floats at `src` as unsigned codes (positive values never to 0); `stochastic` as q8EncodeSigned. */
+export function q8EncodeUnsigned(src: usize, codes: usize, absmaxPtr: usize, len: i32, stochastic: bool, seed: u32, index: i32): void {
+  const absmax = blockScale(src, len);
+  store<f32>(absmaxPtr, absmax);
+  const inv: f32 = absmax == 0 ? 0 : UNSIGNED_MAX / absmax;
+  const positive = absmax > 0;
+  if (stochastic) {
+    if (positive) encodeUnsignedLoop(src, codes, len, inv, true, true, seed, index);
+    else encodeUnsignedLoop(src, codes, len, inv, false, true, seed, index);
+  } else if (positive) {
+    encodeUnsignedLoop(src, codes, len, inv, true, false, seed, index);
+  } else {
+    encodeUnsignedLoop(src, codes, len, inv, false, false, seed, index);
   }
 }

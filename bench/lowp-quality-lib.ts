@@ -17,6 +17,7 @@ export const PRECISIONS: readonly Precision[] = [
   { label: 'bfloat16', options: { statePrecision: 'bfloat16' } },
   { label: 'bf16 stochastic', options: { statePrecision: 'bfloat16', stateRounding: 'stochastic' } },
   { label: 'int8', options: { statePrecision: 'int8' } },
+  { label: 'int8 stochastic', options: { statePrecision: 'int8', stateRounding: 'stochastic' } },
 ];
 
 function normal(rand: () => number): () => number {

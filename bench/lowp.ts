@@ -30,6 +30,7 @@ const VARIANTS = [
   { label: 'bfloat16', options: { statePrecision: 'bfloat16' } },
   { label: 'bf16 stochastic', options: { statePrecision: 'bfloat16', stateRounding: 'stochastic' } },
   { label: 'int8', options: { statePrecision: 'int8' } },
+  { label: 'int8 stochastic', options: { statePrecision: 'int8', stateRounding: 'stochastic' } },
 ] as const;
 
 const median = (xs: readonly number[]): number => {

@@ -68,27 +68,43 @@ const LOW_SIGNED = 2;
 const LOW_UNSIGNED = 4;
 const SLACK = 1 / 64;
 
-/** The signed code of `x` in a block with scale `inv` = 127²/absmax (0 for a zero block). */
-export function signedCode(x: number, inv: number): number {
+/** The uniform [0, 1) of 32 random bits, as the kernels compute it (24 bits). */
+const uniform = (bits: number): number => (bits >>> 8) * 2 ** -24;
+
+/**
+ * The signed code of `x` in a block with scale `inv` = 127²/absmax (0 for a zero block); with
+ * `rand` (32 random bits), stochastic above the bottom codes: floor(s + u).
+ */
+export function signedCode(x: number, inv: number, rand?: number): number {
   const s = fround(Math.sqrt(fround(Math.abs(x) * inv)));
-  const r = s < LOW_SIGNED ? Math.floor(fround(s + SLACK)) : nearest(s);
+  let r = s < LOW_SIGNED ? Math.floor(fround(s + SLACK)) : nearest(s);
+  if (rand !== undefined && !(s < LOW_SIGNED)) r = Math.min(Math.floor(fround(s + uniform(rand))), 127);
   if (r !== r) return 0;
   return x < 0 ? -r : r;
 }
 
 /** The unsigned code of `x` in a block with `inv` = 255⁴/absmax; `positive` blocks keep x > 0 off code 0. */
-export function unsignedCode(x: number, inv: number, positive: boolean): number {
+export function unsignedCode(x: number, inv: number, positive: boolean, rand?: number): number {
   const s = fround(Math.sqrt(fround(Math.sqrt(fround(x * inv)))));
-  const r = s < LOW_UNSIGNED ? Math.ceil(fround(s - SLACK)) : nearest(s);
+  let r = s < LOW_UNSIGNED ? Math.ceil(fround(s - SLACK)) : nearest(s);
+  if (rand !== undefined && !(s < LOW_UNSIGNED)) r = Math.min(Math.floor(fround(s + uniform(rand))), 255);
   const c = r !== r ? 0 : r;
   return positive && x > 0 && c === 0 ? 1 : c;
+}
+
+/** Stochastic codes as a kernel draws them: element i uses hash32(index + i, seed). */
+export interface Q8Rounding {
+  readonly seed: number;
+  /** Slot index of src[0] (default 0). */
+  readonly index?: number;
 }
 
 /**
  * Quantizes `src` block by block (blocks start at src[0]) into `codes` (Int8Array: signed map,
  * Uint8Array: unsigned map) and `absmax` (one per block). Values are rounded to float32 first.
+ * Nearest codes, or stochastic ones with `rounding`.
  */
-export function encodeQ8(src: ArrayLike<number>, codes: Int8Array | Uint8Array, absmax: Float32Array): void {
+export function encodeQ8(src: ArrayLike<number>, codes: Int8Array | Uint8Array, absmax: Float32Array, rounding?: Q8Rounding): void {
   const n = codes.length;
   const x = src instanceof Float32Array && src.length === n ? src : Float32Array.from({ length: n }, (_, i) => src[i]);
   const signed = codes instanceof Int8Array;
@@ -98,7 +114,10 @@ export function encodeQ8(src: ArrayLike<number>, codes: Int8Array | Uint8Array, 
     const a = blockAbsmax(x, from, to);
     absmax[b] = a;
     const inv = a === 0 ? 0 : fround((signed ? SIGNED_MAX : UNSIGNED_MAX) / a);
-    for (let i = from; i < to; i++) codes[i] = signed ? signedCode(x[i], inv) : unsignedCode(x[i], inv, a > 0);
+    for (let i = from; i < to; i++) {
+      const rand = rounding ? hash32((rounding.index ?? 0) + i, rounding.seed) : undefined;
+      codes[i] = signed ? signedCode(x[i], inv, rand) : unsignedCode(x[i], inv, a > 0, rand);
+    }
   }
 }
 
@@ -114,6 +133,9 @@ export function decodeQ8(codes: Int8Array | Uint8Array, absmax: ArrayLike<number
   const signed = codes instanceof Int8Array;
   for (let i = 0; i < codes.length; i++) dst[i] = decodeQ8Value(codes[i], absmax[Math.floor(i / QUANT_BLOCK)], signed);
 }
+
+/** The seed 8-bit slot number `k` of a kernel uses (assembly/lowp_common.ts q8Seed). */
+export const q8Seed = (seed: number, k: number): number => (seed ^ Math.imul(k, 0x9e3779b9)) >>> 0;
 
 /** Number of QUANT_BLOCK blocks covering n elements. */
 export const blockCount = (n: number): number => Math.ceil(n / QUANT_BLOCK);

@@ -4,10 +4,11 @@
  *
  *   statePrecision 'float32'   (default) 4 bytes per state element
  *                  'bfloat16'  2 bytes: the rule's state slots as bfloat16, rounded to nearest-even
- *                              (or stochastically with stateRounding: 'stochastic')
  *                  'int8'      ≈1 byte: 8-bit codes in blocks of 256 with a float32 absmax per block
  *                              (signed map for first moments, unsigned for second moments); groups
  *                              with fewer than `int8MinElements` (4096) elements keep float32 state
+ *   stateRounding  'nearest'   (default) or 'stochastic': unbiased rounding with counter-based random
+ *                              bits (seeded by group and step), for both low precisions
  *
  * Parameters and gradients stay float32. Each step decodes the state, runs the float32 update and
  * encodes the new state: the parameter update uses this step's float32 moments, so rounding only
@@ -34,7 +35,7 @@ export const INT8_MIN_ELEMENTS = 4096;
 export interface EngineOptions {
   /** How state slots are stored: 'float32' (default), 'bfloat16' or 'int8'. Fixed at construction. */
   readonly statePrecision?: StatePrecision;
-  /** bfloat16 only: 'nearest' (default; ties to even) or 'stochastic' (unbiased, seeded per group and step). */
+  /** 'nearest' (default; bfloat16 ties to even) or 'stochastic' (unbiased, seeded per group and step); low precision only. */
   readonly stateRounding?: StateRounding;
   /** int8 only: groups with fewer parameter elements keep float32 state (default 4096). */
   readonly int8MinElements?: number;
@@ -90,8 +91,8 @@ export function resolveGroupPrecision(
   if (!ROUNDINGS.includes(rounding)) {
     throw new InvalidOptionError(`Invalid stateRounding: ${quote(rounding)} (expected 'nearest' or 'stochastic')`);
   }
-  if (rounding === 'stochastic' && requested !== 'bfloat16') {
-    throw new InvalidOptionError(`stateRounding 'stochastic' applies to statePrecision 'bfloat16' only; got statePrecision '${requested}'`);
+  if (rounding === 'stochastic' && requested === 'float32') {
+    throw new InvalidOptionError(`stateRounding 'stochastic' applies to statePrecision 'bfloat16' or 'int8'; got statePrecision 'float32'`);
   }
   if (!(Number.isInteger(minElements) && minElements >= 0)) {
     throw new InvalidOptionError(`Invalid int8MinElements: ${quote(minElements)} (expected an integer >= 0)`);
@@ -128,10 +129,8 @@ export function lowPrecisionStep(
   spec: AnyRuleSpec, p: GroupPrecision, group: number,
   kernels: KernelExports, ptr: SlotPointers, n: number, options: object, coef: unknown, scalars: Scalars,
 ): void {
-  if (p.precision === 'bfloat16') {
-    const seed = p.rounding === 'stochastic' ? roundingSeed(group, scalars.step) : 0;
-    spec.precisions!.bfloat16!(kernels, ptr, n, options, coef, scalars, { stochastic: p.rounding === 'stochastic', seed });
-  } else {
-    spec.precisions!.int8!(kernels, ptr, n, options, coef, scalars);
-  }
+  const stochastic = p.rounding === 'stochastic';
+  const rounding = { stochastic, seed: stochastic ? roundingSeed(group, scalars.step) : 0 };
+  if (p.precision === 'bfloat16') spec.precisions!.bfloat16!(kernels, ptr, n, options, coef, scalars, rounding);
+  else spec.precisions!.int8!(kernels, ptr, n, options, coef, scalars, rounding);
 }

@@ -20,12 +20,13 @@ export const adamPrecisions: LowPrecisionSteps<AdamOptions, AdamCoefficients> = 
       c.weightDecay, c.paramScale, c.gradSign, o.amsgrad ? 1 : 0, r.stochastic ? 1 : 0, r.seed,
     );
   },
-  int8(k, ptr, n, o, c) {
+  int8(k, ptr, n, o, c, _s, r) {
     k.adam_step_q8(
       ptr.param, ptr.grad, ptr.exp_avg, ptr[abs('exp_avg')], ptr.exp_avg_sq, ptr[abs('exp_avg_sq')],
       o.amsgrad ? ptr.max_exp_avg_sq : 0, o.amsgrad ? ptr[abs('max_exp_avg_sq')] : 0, n,
       c.stepSize, 1 - c.beta1, c.beta2, 1 - c.beta2, c.epsHat,
       c.weightDecay, c.paramScale, c.gradSign, o.amsgrad ? 1 : 0,
+      r.stochastic ? 1 : 0, r.seed,
     );
   },
   unsignedSlots: ['exp_avg_sq', 'max_exp_avg_sq'],
@@ -39,10 +40,11 @@ export const adamomentumPrecisions: LowPrecisionSteps<AdaMomentumOptions, AdaMom
       c.stepSize, 1 - c.beta1, c.beta2, 1 - c.beta2, c.eps, c.weightDecay, c.paramScale, r.stochastic ? 1 : 0, r.seed,
     );
   },
-  int8(k, ptr, n, _o, c) {
+  int8(k, ptr, n, _o, c, _s, r) {
     k.adamomentum_step_q8(
       ptr.param, ptr.grad, ptr.exp_avg, ptr[abs('exp_avg')], ptr.exp_avg_sq, ptr[abs('exp_avg_sq')], n,
       c.stepSize, 1 - c.beta1, c.beta2, 1 - c.beta2, c.eps, c.weightDecay, c.paramScale,
+      r.stochastic ? 1 : 0, r.seed,
     );
   },
   unsignedSlots: ['exp_avg_sq'],
@@ -57,10 +59,11 @@ export const qhadamPrecisions: LowPrecisionSteps<QHAdamOptions, QHAdamCoefficien
       r.stochastic ? 1 : 0, r.seed,
     );
   },
-  int8(k, ptr, n, _o, c) {
+  int8(k, ptr, n, _o, c, _s, r) {
     k.qhadam_step_q8(
       ptr.param, ptr.grad, ptr.exp_avg, ptr[abs('exp_avg')], ptr.exp_avg_sq, ptr[abs('exp_avg_sq')], n,
       c.lr, c.oneMinusBeta1Adj, c.beta2Adj, 1 - c.beta2Adj, c.nu1, 1 - c.nu1, c.nu2, 1 - c.nu2, c.eps, c.weightDecay, c.paramScale,
+      r.stochastic ? 1 : 0, r.seed,
     );
   },
   unsignedSlots: ['exp_avg_sq'],
@@ -78,7 +81,7 @@ export const sgdPrecisions: LowPrecisionSteps<SGDOptions, SGDCoefficients> = {
       c.lr, c.weightDecay, c.gradSign, c.momentum, c.bufDecay, c.bufGradScale, o.nesterov ? 1 : 0, r.stochastic ? 1 : 0, r.seed,
     );
   },
-  int8(k, ptr, n, o, c) {
+  int8(k, ptr, n, o, c, _s, r) {
     if (o.momentum === 0) {
       k.sgd_step(ptr.param, ptr.grad, n, c.lr, c.weightDecay, c.gradSign);
       return;
@@ -86,6 +89,7 @@ export const sgdPrecisions: LowPrecisionSteps<SGDOptions, SGDCoefficients> = {
     k.sgd_momentum_step_q8(
       ptr.param, ptr.grad, ptr.momentum_buffer, ptr[abs('momentum_buffer')], n,
       c.lr, c.weightDecay, c.gradSign, c.momentum, c.bufDecay, c.bufGradScale, o.nesterov ? 1 : 0,
+      r.stochastic ? 1 : 0, r.seed,
     );
   },
 };
@@ -99,12 +103,13 @@ export const rmspropPrecisions: LowPrecisionSteps<RMSpropOptions, RMSpropCoeffic
       c.lr, c.alpha, 1 - c.alpha, c.eps, c.weightDecay, c.gradSign, c.momentum, useMomentum ? 1 : 0, r.stochastic ? 1 : 0, r.seed,
     );
   },
-  int8(k, ptr, n, o, c) {
+  int8(k, ptr, n, o, c, _s, r) {
     const useMomentum = o.momentum > 0;
     k.rmsprop_step_q8(
       ptr.param, ptr.grad, ptr.square_avg, ptr[abs('square_avg')],
       useMomentum ? ptr.momentum_buffer : 0, useMomentum ? ptr[abs('momentum_buffer')] : 0, n,
       c.lr, c.alpha, 1 - c.alpha, c.eps, c.weightDecay, c.gradSign, c.momentum, useMomentum ? 1 : 0,
+      r.stochastic ? 1 : 0, r.seed,
     );
   },
   unsignedSlots: ['square_avg'],

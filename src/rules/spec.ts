@@ -57,7 +57,7 @@ export interface RuleSpec<O extends object, C> {
   readonly precisions?: LowPrecisionSteps<O, C>;
 }
 
-/** How a bfloat16 step rounds its new state: nearest-even, or stochastically with this step's seed. */
+/** How a low-precision step rounds its new state: to nearest, or stochastically with this step's seed. */
 export interface BfloatRounding {
   readonly stochastic: boolean;
   /** 32 bits derived from the group and the step (src/lowp/precision.ts). */
@@ -69,7 +69,7 @@ export interface LowPrecisionSteps<O extends object, C> {
   /** The step with every state slot stored as bfloat16 (same pointers as wasmStep). */
   bfloat16?(kernels: KernelExports, ptr: SlotPointers, n: number, options: O, coef: C, scalars: Scalars, rounding: BfloatRounding): void;
   /** The step with 8-bit block-quantized state; `ptr` also holds each state slot's `<slot>.absmax`. */
-  int8?(kernels: KernelExports, ptr: SlotPointers, n: number, options: O, coef: C, scalars: Scalars): void;
+  int8?(kernels: KernelExports, ptr: SlotPointers, n: number, options: O, coef: C, scalars: Scalars, rounding: BfloatRounding): void;
   /** State slots whose values are never negative (second moments): 8-bit as uint8 with the unsigned map, the rest as int8. */
   readonly unsignedSlots?: readonly string[];
   /** Why these options cannot run with this precision (undefined: they can). Checked at construction. */

@@ -99,7 +99,8 @@ export interface KernelExports {
   ): void;
   // ---- low-precision state (assembly/lowp_common.ts, *_bf16.ts, *_q8.ts) ----
   // *_bf16: the float32 kernel's arguments over bfloat16 state slots, then `stochastic` (0: round to
-  // nearest-even) and the step's `seed`. *_q8: each state pointer followed by its absmax slot's pointer.
+  // nearest-even) and the step's `seed`. *_q8: each state pointer followed by its absmax slot's pointer,
+  // and the same `stochastic` / `seed` for the 8-bit codes.
   /** Moves this instance's 4 KiB block-decoding scratch (for a worker thread's instance). */
   set_q8_scratch(ptr: number): void;
   adam_step_bf16(
@@ -112,6 +113,7 @@ export interface KernelExports {
     maxExpAvgSq: number, maxExpAvgSqAbsmax: number, n: number,
     stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, epsHat: number,
     weightDecay: number, paramScale: number, gradSign: number, amsgrad: number,
+    stochastic: number, seed: number,
   ): void;
   adamomentum_step_bf16(
     param: number, grad: number, expAvg: number, expAvgSq: number, n: number,
@@ -121,6 +123,7 @@ export interface KernelExports {
   adamomentum_step_q8(
     param: number, grad: number, expAvg: number, expAvgAbsmax: number, expAvgSq: number, expAvgSqAbsmax: number, n: number,
     stepSize: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, weightDecay: number, paramScale: number,
+    stochastic: number, seed: number,
   ): void;
   qhadam_step_bf16(
     param: number, grad: number, expAvg: number, expAvgSq: number, n: number,
@@ -132,6 +135,7 @@ export interface KernelExports {
     param: number, grad: number, expAvg: number, expAvgAbsmax: number, expAvgSq: number, expAvgSqAbsmax: number, n: number,
     lr: number, oneMinusBeta1Adj: number, beta2Adj: number, oneMinusBeta2Adj: number,
     nu1: number, oneMinusNu1: number, nu2: number, oneMinusNu2: number, eps: number, weightDecay: number, paramScale: number,
+    stochastic: number, seed: number,
   ): void;
   sgd_momentum_step_bf16(
     param: number, grad: number, buf: number, n: number,
@@ -141,6 +145,7 @@ export interface KernelExports {
   sgd_momentum_step_q8(
     param: number, grad: number, buf: number, bufAbsmax: number, n: number,
     lr: number, weightDecay: number, gradSign: number, momentum: number, bufDecay: number, bufGradScale: number, nesterov: number,
+    stochastic: number, seed: number,
   ): void;
   /** Not centered (centered RMSprop keeps float32 state). */
   rmsprop_step_bf16(
@@ -152,5 +157,6 @@ export interface KernelExports {
     param: number, grad: number, squareAvg: number, squareAvgAbsmax: number, momentumBuffer: number, momentumBufferAbsmax: number, n: number,
     lr: number, alpha: number, oneMinusAlpha: number, eps: number, weightDecay: number, gradSign: number, momentum: number,
     useMomentum: number,
+    stochastic: number, seed: number,
   ): void;
 }

@@ -65,7 +65,7 @@ describe('options', () => {
     expect(() => new Adam({ w: [4] }, { statePrecision: 'fp16' as never })).toThrow(InvalidOptionError);
     bad(() => new Optimizer(RULES.adagrad, { w: [4] }, { statePrecision: 'bfloat16' }), /Rule 'adagrad' does not support statePrecision 'bfloat16' \(it supports 'float32'\)/);
     bad(() => new HVAdam({ w: [4] }, { statePrecision: 'int8' } as never), /Rule 'hvadam' does not support statePrecision 'int8'/);
-    bad(() => new Adam({ w: [4] }, { statePrecision: 'int8', stateRounding: 'stochastic' }), /applies to statePrecision 'bfloat16' only/);
+    bad(() => new Adam({ w: [4] }, { stateRounding: 'stochastic' }), /applies to statePrecision 'bfloat16' or 'int8'; got statePrecision 'float32'/);
     bad(() => new Adam({ w: [4] }, { stateRounding: 'up' as never }), /Invalid stateRounding: 'up'/);
     bad(() => new Adam({ w: [4] }, { int8MinElements: -1 }), /Invalid int8MinElements: -1/);
     bad(() => new RMSprop({ w: [4] }, { centered: true, statePrecision: 'bfloat16' }), /centered RMSprop is float32 only/);
@@ -141,6 +141,7 @@ describe('state dicts', () => {
     ['bfloat16', {}],
     ['bfloat16', { stateRounding: 'stochastic' }],
     ['int8', {}],
+    ['int8', { stateRounding: 'stochastic' }],
   ] as const)('%s %j: stateDict -> loadStateDict is exact, and resuming equals not stopping', (precision, extra) => {
     const rand = rng(6);
     const a = build(precision, extra);

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { init, Optimizer, RULES } from '../../src/index';
 import {
-  bf16FromFloat, bf16Stochastic, bf16ToFloat, decodeQ8, decodeQ8Value, encodeQ8, hash32, Q8_MIN_ABSMAX,
+  bf16FromFloat, bf16Stochastic, bf16ToFloat, decodeQ8, decodeQ8Value, encodeQ8, hash32, q8Seed, Q8_MIN_ABSMAX,
 } from '../../src/lowp/codec';
 import { roundingSeed } from '../../src/lowp/precision';
 import { rng } from '../helpers';
@@ -196,6 +196,27 @@ describe('8-bit block maps', () => {
     }
   });
 
+  test('stochastic codes are unbiased in the code domain and stay within one code', () => {
+    const x = Float32Array.from({ length: 256 }, (_, i) => (i === 0 ? 1 : 0.3 + i / 1000));
+    const absmax = new Float32Array(1);
+    const nearest = new Uint8Array(256);
+    encodeQ8(x, nearest, absmax);
+    const sum = new Float64Array(256);
+    const trials = 4000;
+    for (let t = 0; t < trials; t++) {
+      const codes = new Uint8Array(256);
+      encodeQ8(x, codes, absmax, { seed: hash32(t, 99) });
+      for (let i = 0; i < 256; i++) {
+        expect(Math.abs(codes[i] - nearest[i])).toBeLessThanOrEqual(1);
+        sum[i] += codes[i];
+      }
+    }
+    for (let i = 1; i < 256; i++) {
+      const s = Math.sqrt(Math.sqrt(x[i] / absmax[0])) * 255; // the code-domain value
+      expect(Math.abs(sum[i] / trials - s), `[${i}]`).toBeLessThan(0.03);
+    }
+  });
+
   test('a positive second moment never decodes to 0 (the m/eps blow-up), however small in its block', () => {
     const v = new Float32Array(256).fill(1e-30);
     v[0] = 1; // sets the block's absmax
@@ -221,19 +242,22 @@ describe('8-bit block maps', () => {
     expect(back.subarray(256).every((t) => Number.isNaN(t))).toBe(true);
   });
 
-  test.each([256, 4096, 777])('the int8 kernel encodes exactly as the TypeScript codec (%i elements)', (n) => {
+  test.each([
+    [256, false], [4096, false], [777, false], [4096, true], [777, true],
+  ])('the int8 kernel encodes exactly as the TypeScript codec (%i elements, stochastic %s)', (n, stochastic) => {
     const rand = rng(n);
     const g = Float32Array.from({ length: n }, () => (rand() - 0.5) * 10 ** (rand() * 6 - 3));
     g[3] = 0;
     g[4] = -0;
-    const opt = oneStep('int8', g);
+    const opt = oneStep('int8', g, stochastic ? { stateRounding: 'stochastic' } : {});
+    const seed = roundingSeed(0, 1);
     const blocks = Math.ceil(n / 256);
     const m = new Int8Array(n);
     const mAbs = new Float32Array(blocks);
-    encodeQ8(g, m, mAbs);
+    encodeQ8(g, m, mAbs, stochastic ? { seed: q8Seed(seed, 0) } : undefined);
     const v = new Uint8Array(n);
     const vAbs = new Float32Array(blocks);
-    encodeQ8(g.map((t) => t * t), v, vAbs);
+    encodeQ8(g.map((t) => t * t), v, vAbs, stochastic ? { seed: q8Seed(seed, 1) } : undefined);
     expect([...(opt.stateRaw('w', 'exp_avg') as Int8Array)]).toEqual([...m]);
     expect([...(opt.stateRaw('w', 'exp_avg.absmax') as Float32Array)]).toEqual([...mAbs]);
     expect([...(opt.stateRaw('w', 'exp_avg_sq') as Uint8Array)]).toEqual([...v]);

@@ -98,7 +98,10 @@ const VARIANTS: [string, Record<string, unknown>][] = [
   ['rmsprop', { lr: 1e-2 }],
   ['rmsprop', { lr: 1e-2, momentum: 0.9, weightDecay: 0.01 }],
 ];
-const PRECISIONS: Lowp[] = [{ statePrecision: 'bfloat16' }, { statePrecision: 'bfloat16', stateRounding: 'stochastic' }, { statePrecision: 'int8' }];
+const PRECISIONS: Lowp[] = [
+  { statePrecision: 'bfloat16' }, { statePrecision: 'bfloat16', stateRounding: 'stochastic' },
+  { statePrecision: 'int8' }, { statePrecision: 'int8', stateRounding: 'stochastic' },
+];
 
 describe.each(VARIANTS)('%s %j: low-precision kernels vs float64 reference', (rule, options) => {
   test.each(PRECISIONS)('%j: odd sizes packed, one tensor each', (lowp) => {
