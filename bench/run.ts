@@ -8,7 +8,7 @@
 //   --quick            3 sizes, 3 short trials, Adam and SGD only (unless --rules)
 //   --big              adds 64M elements
 //   --full             also times slow peers (TF.js cpu) at 16M+ for rules other than Adam and SGD
-//   --rules=adam,sgd   --sizes=4096,65536   --trials=5   --target-ms=60   --threads=2
+//   --rules=adam,sgd   --sizes=4096,65536   --trials=11   --target-ms=30   --threads=2
 //   --no-relaxed       skip the relaxed-SIMD column (Node 20 needs a V8 flag for it; set here)
 //   --out=bench/results/latest   --readme
 import v8 from 'node:v8';
@@ -51,7 +51,7 @@ const quick = flag('quick');
 const sizes = arg('sizes')?.split(',').map(Number) ?? (quick ? [4 * K, 64 * K, M] : [4 * K, 64 * K, M, 16 * M, ...(flag('big') ? [64 * M] : [])]);
 const HEADLINE = ['adam', 'sgd'];
 const rules = arg('rules')?.split(',') ?? (quick ? HEADLINE : [...HEADLINE, ...Object.keys(RULES).filter((r) => !HEADLINE.includes(r))]);
-const timing = { trials: Number(arg('trials') ?? (quick ? 3 : 5)), targetMs: Number(arg('target-ms') ?? (quick ? 40 : 60)) };
+const timing = { trials: Number(arg('trials') ?? (quick ? 5 : 11)), targetMs: Number(arg('target-ms') ?? (quick ? 20 : 30)) };
 const threads = Number(arg('threads') ?? 2);
 const out = arg('out') ?? 'bench/results/latest';
 const full = flag('full');
@@ -184,7 +184,7 @@ const capacityEnd = await measureCapacity(quick ? 300 : 600);
 const load1 = os.loadavg();
 const seconds = (performance.now() - started) / 1000;
 const result = {
-  machine: { ...machine, capacityEnd, loadAverageEnd: load1.map((x) => +x.toFixed(2)), benchSeconds: Math.round(seconds) },
+  machine: { ...machine, capacityEnd, loadAverageEnd: load1.map((x) => +x.toFixed(2)), benchSeconds: Math.round(seconds), trialSpreadMedian: noise },
   columns: COLUMNS,
   rows,
   smallTensors: small,
@@ -203,11 +203,15 @@ function fmtCell(row: Row, k: Column): string {
   if (k === 'threads' || k === 'relaxed') return `${g(c.elemsPerSec)} (${(c.elemsPerSec / e).toFixed(2)}×)`;
   return `${g(c.elemsPerSec)} (${(e / c.elemsPerSec).toFixed(e / c.elemsPerSec >= 10 ? 0 : 2)}×)`;
 }
+// How noisy the run was: per cell, the fastest trial ÷ the slowest; the median over all cells.
+const spreads = rows.flatMap((r) => Object.values(r.cells).flatMap((c) => (c && 'trials' in c && c.trials.length >= 3 ? [Math.max(...c.trials) / Math.min(...c.trials)] : [])));
+const noise = spreads.length ? [...spreads].sort((a, b) => a - b)[spreads.length >> 1] : NaN;
 const lines: string[] = [];
 lines.push(
   `Measured ${machine.date} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node} (V8 ${machine.v8}); ` +
     `load average ${load0.map((x) => x.toFixed(1)).join('/')} at the start, ${load1.map((x) => x.toFixed(1)).join('/')} at the end; ${Math.round(seconds)} s. ` +
-    `Median of ${timing.trials} trials (≥ ${timing.targetMs} ms each; steps slower than 250 ms: 3 trials of one step).`,
+    `Median of ${timing.trials} interleaved trials (≥ ${timing.targetMs} ms each; steps slower than 250 ms: 3 trials of one step). ` +
+    `Noise: in the median cell the fastest trial was ${noise.toFixed(2)}× the slowest.`,
   '',
   `Parallel capacity of this machine: 2 independent threads (no shared data) do ${capacity.adam.toFixed(2)}× the work of one running Adam's kernel, ${capacity.scalar.toFixed(2)}× running a scalar JS loop at the start ` +
     `(${capacityEnd.adam.toFixed(2)}× and ${capacityEnd.scalar.toFixed(2)}× at the end). ` +
