@@ -183,6 +183,9 @@ const threshold = await timeThreshold([4 * K, 16 * K, 32 * K, 64 * K, 256 * K, M
 const capacityEnd = await measureCapacity(quick ? 300 : 600);
 const load1 = os.loadavg();
 const seconds = (performance.now() - started) / 1000;
+// How noisy the run was: per cell, the fastest trial ÷ the slowest; the median over all cells.
+const spreads = rows.flatMap((r) => Object.values(r.cells).flatMap((c) => (c && 'trials' in c && c.trials.length >= 3 ? [Math.max(...c.trials) / Math.min(...c.trials)] : [])));
+const noise = spreads.length ? [...spreads].sort((a, b) => a - b)[spreads.length >> 1] : NaN;
 const result = {
   machine: { ...machine, capacityEnd, loadAverageEnd: load1.map((x) => +x.toFixed(2)), benchSeconds: Math.round(seconds), trialSpreadMedian: noise },
   columns: COLUMNS,
@@ -203,9 +206,6 @@ function fmtCell(row: Row, k: Column): string {
   if (k === 'threads' || k === 'relaxed') return `${g(c.elemsPerSec)} (${(c.elemsPerSec / e).toFixed(2)}×)`;
   return `${g(c.elemsPerSec)} (${(e / c.elemsPerSec).toFixed(e / c.elemsPerSec >= 10 ? 0 : 2)}×)`;
 }
-// How noisy the run was: per cell, the fastest trial ÷ the slowest; the median over all cells.
-const spreads = rows.flatMap((r) => Object.values(r.cells).flatMap((c) => (c && 'trials' in c && c.trials.length >= 3 ? [Math.max(...c.trials) / Math.min(...c.trials)] : [])));
-const noise = spreads.length ? [...spreads].sort((a, b) => a - b)[spreads.length >> 1] : NaN;
 const lines: string[] = [];
 lines.push(
   `Measured ${machine.date} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node} (V8 ${machine.v8}); ` +
