@@ -10,10 +10,11 @@ const N = 256;
 const xs = Float32Array.from({ length: N }, (_, i) => (i / N) * 2 - 1);
 const ys = xs.map((x, i) => 3 * x - 1 + 0.1 * Math.sin(i * 12.9898));
 
-function grads(w: number, b: number, rows: readonly number[]): { w: Float32Array; b: Float32Array } {
+function grads(w: number, b: number, rows: ArrayLike<number>): { w: Float32Array; b: Float32Array } {
   let gw = 0;
   let gb = 0;
-  for (const r of rows) {
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k];
     const err = w * xs[r] + b - ys[r];
     gw += (2 * err * xs[r]) / rows.length;
     gb += (2 * err) / rows.length;
