@@ -22,7 +22,7 @@
  * (φ; all zeros before the first step); group scalar `lookahead_step` (fast steps since the last
  * synchronization, 0 ≤ lookahead_step < k), next to the inner rule's scalars and `step`.
  */
-import { Optimizer, type ArenaConfig, type ParamsInput } from './optimizer';
+import { Optimizer, type ArenaConfig, type OptimizerOptions, type ParamsInput } from './optimizer';
 import { InvalidOptionError } from './errors';
 import { RULES } from './rules/index';
 import type { AnyRuleSpec, GroupVectors, RuleSpec, Scalars, SlotPointers } from './rules/spec';
@@ -109,7 +109,7 @@ export class Lookahead<O extends object = Record<string, unknown>> extends Optim
   constructor(
     inner: RuleSpec<O, unknown> | string,
     params: ParamsInput<O & LookaheadOptions>,
-    options: Partial<O & LookaheadOptions> = {},
+    options: OptimizerOptions<O & LookaheadOptions> = {},
     config: ArenaConfig = {},
   ) {
     let spec: RuleSpec<O, unknown> | undefined;

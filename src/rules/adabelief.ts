@@ -25,7 +25,7 @@
  * divide 0 by 0). State slots: `exp_avg`, `exp_avg_var` (ε terms included), `max_exp_avg_var`
  * with amsgrad.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import { InvalidOptionError } from '../errors';
 import type { RuleSpec } from './spec';
 import { checkBetas, checkBoolean, checkEps, checkLr, checkWeightDecay } from '../validate';
@@ -116,7 +116,7 @@ export const adabeliefSpec: RuleSpec<AdaBeliefOptions, AdaBeliefCoefficients> = 
 
 /** AdaBelief: Adam whose second moment is the EMA of (g − m)², the "belief" in the observed gradient. */
 export class AdaBelief extends Optimizer<AdaBeliefOptions, AdaBeliefCoefficients> {
-  constructor(params: ParamsInput<AdaBeliefOptions>, options: Partial<AdaBeliefOptions> = {}) {
+  constructor(params: ParamsInput<AdaBeliefOptions>, options: OptimizerOptions<AdaBeliefOptions> = {}) {
     super(adabeliefSpec, params, options);
   }
 }

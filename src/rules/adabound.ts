@@ -20,7 +20,7 @@
  * factor) is not offered. gamma = 0 (bounds [0, ∞): plain Adam-like steps) needs eps > 0.
  * State slots: `exp_avg`, `exp_avg_sq`, and `max_exp_avg_sq` with amsbound.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import { InvalidOptionError } from '../errors';
 import type { RuleSpec } from './spec';
 import { checkBetas, checkBoolean, checkEps, checkLr, checkWeightDecay } from '../validate';
@@ -106,7 +106,7 @@ export const adaboundSpec: RuleSpec<AdaBoundOptions, AdaBoundCoefficients> = {
 
 /** AdaBound (and AMSBound): Adam whose per-element step is clipped into bounds that tighten toward SGD. */
 export class AdaBound extends Optimizer<AdaBoundOptions, AdaBoundCoefficients> {
-  constructor(params: ParamsInput<AdaBoundOptions>, options: Partial<AdaBoundOptions> = {}) {
+  constructor(params: ParamsInput<AdaBoundOptions>, options: OptimizerOptions<AdaBoundOptions> = {}) {
     super(adaboundSpec, params, options);
   }
 }

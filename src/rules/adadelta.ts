@@ -11,7 +11,7 @@
  * exactly the rule of the paper and the overview post (ε inside both square roots).
  * State slots: `square_avg`, `acc_delta`.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import type { RuleSpec } from './spec';
 import { checkBoolean, checkEps, checkLr, checkRange, checkWeightDecay } from '../validate';
 
@@ -60,7 +60,7 @@ export const adadeltaSpec: RuleSpec<AdadeltaOptions, AdadeltaCoefficients> = {
 
 /** Adadelta (torch.optim.Adadelta): steps scaled by RMS[Δθ]_{t-1} / RMS[g]_t. */
 export class Adadelta extends Optimizer<AdadeltaOptions, AdadeltaCoefficients> {
-  constructor(params: ParamsInput<AdadeltaOptions>, options: Partial<AdadeltaOptions> = {}) {
+  constructor(params: ParamsInput<AdadeltaOptions>, options: OptimizerOptions<AdadeltaOptions> = {}) {
     super(adadeltaSpec, params, options);
   }
 }

@@ -12,7 +12,7 @@
  * defaults only, a group's own initialAccumulatorValue is honoured (at construction; changing it
  * later has no effect, as in torch). State slot: `sum`.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import type { RuleSpec } from './spec';
 import { checkBoolean, checkEps, checkLr, checkNonNegative, checkWeightDecay } from '../validate';
 
@@ -68,7 +68,7 @@ export const adagradSpec: RuleSpec<AdagradOptions, AdagradCoefficients> = {
 
 /** Adagrad (torch.optim.Adagrad): per-element steps scaled by the root of the summed squared gradients. */
 export class Adagrad extends Optimizer<AdagradOptions, AdagradCoefficients> {
-  constructor(params: ParamsInput<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
+  constructor(params: ParamsInput<AdagradOptions>, options: OptimizerOptions<AdagradOptions> = {}) {
     super(adagradSpec, params, options);
   }
 }

@@ -11,7 +11,7 @@
  * overview post have u_t = max(β2 u_{t-1}, |g_t|) with no ε at all. Only m is bias-corrected.
  * State slots: `exp_avg`, `exp_inf`.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import type { RuleSpec } from './spec';
 import { checkBetas, checkBoolean, checkEps, checkLr, checkWeightDecay } from '../validate';
 
@@ -71,7 +71,7 @@ export const adamaxSpec: RuleSpec<AdamaxOptions, AdamaxCoefficients> = {
 
 /** Adamax (torch.optim.Adamax): Adam with an infinity-norm second moment. */
 export class Adamax extends Optimizer<AdamaxOptions, AdamaxCoefficients> {
-  constructor(params: ParamsInput<AdamaxOptions>, options: Partial<AdamaxOptions> = {}) {
+  constructor(params: ParamsInput<AdamaxOptions>, options: OptimizerOptions<AdamaxOptions> = {}) {
     super(adamaxSpec, params, options);
   }
 }

@@ -20,7 +20,7 @@
  * overview, this rule keeps them constant (use an lr schedule for α_t). ε is added outside the sqrt
  * as in the overview. State slots: `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq` (torch's names).
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import type { RuleSpec } from './spec';
 import { checkBetas, checkBoolean, checkEps, checkLr, checkWeightDecay } from '../validate';
 
@@ -80,7 +80,7 @@ export const amsgradSpec: RuleSpec<AMSGradOptions, AMSGradCoefficients> = {
 
 /** AMSGrad as Reddi et al. and the overview state it: Adam's moments, the max of v, no bias correction. */
 export class AMSGrad extends Optimizer<AMSGradOptions, AMSGradCoefficients> {
-  constructor(params: ParamsInput<AMSGradOptions>, options: Partial<AMSGradOptions> = {}) {
+  constructor(params: ParamsInput<AMSGradOptions>, options: OptimizerOptions<AMSGradOptions> = {}) {
     super(amsgradSpec, params, options);
   }
 }

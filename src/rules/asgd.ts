@@ -20,7 +20,7 @@
  * 0-dim tensors of the default dtype) and reach the kernel as f32. With the default t0 = 1e6
  * averaging starts only after a million steps (until then ax = θ). State slot: `ax`.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import { InvalidOptionError } from '../errors';
 import type { RuleSpec } from './spec';
 import { checkBoolean, checkLr, checkNonNegative, checkWeightDecay } from '../validate';
@@ -94,7 +94,7 @@ export const asgdSpec: RuleSpec<ASGDOptions, ASGDCoefficients> = {
 
 /** ASGD (torch.optim.ASGD): SGD with a decaying step and a running average of the iterates. */
 export class ASGD extends Optimizer<ASGDOptions, ASGDCoefficients> {
-  constructor(params: ParamsInput<ASGDOptions>, options: Partial<ASGDOptions> = {}) {
+  constructor(params: ParamsInput<ASGDOptions>, options: OptimizerOptions<ASGDOptions> = {}) {
     super(asgdSpec, params, options);
   }
 }

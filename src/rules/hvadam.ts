@@ -63,7 +63,7 @@
  * `delta` (δ, uncorrected; official `exp_delta`), `eps_sum` (E), `restarts` (how many times the
  * restart test fired; a diagnostic).
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import type { GroupVectors, RuleSpec, Scalars, SlotPointers } from './spec';
 import type { KernelExports } from '../wasm/kernels';
 import { checkBetas, checkBoolean, checkEps, checkLr, checkNonNegative, checkWeightDecay } from '../validate';
@@ -258,7 +258,7 @@ export const hvadamSpec: RuleSpec<HVAdamOptions, HVAdamCoefficients> = {
 
 /** HVAdam: Adam with a group-wide hidden vector that accelerates along a valley's floor. */
 export class HVAdam extends Optimizer<HVAdamOptions, HVAdamCoefficients> {
-  constructor(params: ParamsInput<HVAdamOptions>, options: Partial<HVAdamOptions> = {}) {
+  constructor(params: ParamsInput<HVAdamOptions>, options: OptimizerOptions<HVAdamOptions> = {}) {
     super(hvadamSpec, params, options);
   }
 }

@@ -16,7 +16,7 @@
  * velocity (a warm restart or a drop of lr does not instantly rescale the step). There is no
  * dampening option (torch's τ; use QHM for dampened momentum). State slot: `velocity`.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import type { RuleSpec } from './spec';
 import { checkBoolean, checkLr, checkMomentum, checkWeightDecay } from '../validate';
 
@@ -69,7 +69,7 @@ export const momentumSpec: RuleSpec<MomentumOptions, MomentumCoefficients> = {
 
 /** Momentum with the lr inside the velocity (the overview's form): v = γv + ηg; θ −= v. */
 export class Momentum extends Optimizer<MomentumOptions, MomentumCoefficients> {
-  constructor(params: ParamsInput<MomentumOptions>, options: Partial<MomentumOptions> = {}) {
+  constructor(params: ParamsInput<MomentumOptions>, options: OptimizerOptions<MomentumOptions> = {}) {
     super(momentumSpec, params, options);
   }
 }

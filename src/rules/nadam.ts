@@ -29,7 +29,7 @@
  * float32, here it is float64 (~1e-7 relative difference).
  * State slots: `exp_avg`, `exp_avg_sq`; group scalar `mu_product` (starts at 1).
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import { InvalidOptionError } from '../errors';
 import type { RuleSpec } from './spec';
 import { checkBetas, checkBoolean, checkEps, checkLr, checkNonNegative, checkWeightDecay } from '../validate';
@@ -138,7 +138,7 @@ export const nadamSpec: RuleSpec<NAdamOptions, NAdamCoefficients> = {
 
 /** NAdam (torch.optim.NAdam): Adam with Nesterov momentum; optional decoupled weight decay (NAdamW). */
 export class NAdam extends Optimizer<NAdamOptions, NAdamCoefficients> {
-  constructor(params: ParamsInput<NAdamOptions>, options: Partial<NAdamOptions> = {}) {
+  constructor(params: ParamsInput<NAdamOptions>, options: OptimizerOptions<NAdamOptions> = {}) {
     super(nadamSpec, params, options);
   }
 }

@@ -31,7 +31,7 @@
  * history (η_t μ b_t), while here past gradients keep the lr they were taken with (γ v_t).
  * State slot: `velocity`.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import type { RuleSpec } from './spec';
 import {
   momentumCoefficients, validateMomentumOptions, type MomentumCoefficients, type MomentumOptions,
@@ -63,7 +63,7 @@ export const nagSpec: RuleSpec<NesterovMomentumOptions, MomentumCoefficients> = 
  * look-ahead points φ = θ − γv: give the gradient at the current parameters.
  */
 export class NesterovMomentum extends Optimizer<NesterovMomentumOptions, MomentumCoefficients> {
-  constructor(params: ParamsInput<NesterovMomentumOptions>, options: Partial<NesterovMomentumOptions> = {}) {
+  constructor(params: ParamsInput<NesterovMomentumOptions>, options: OptimizerOptions<NesterovMomentumOptions> = {}) {
     super(nagSpec, params, options);
   }
 

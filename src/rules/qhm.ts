@@ -48,7 +48,7 @@
  *   This is a TSO satisfying the condition; simplifying the TSO formulas gives
  *   α = δε(1 + ξ)/(1 + ε), ν = (εξ − 1)/(ε(1 + ξ)), β = (κ − ε²ξ)/(κ + εξ) (qhoptim's values).
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import { InvalidOptionError } from '../errors';
 import type { RuleSpec } from './spec';
 import { checkLr, checkMomentum, checkWeightDecay } from '../validate';
@@ -219,7 +219,7 @@ export function qhmFromAccSgd(acc: { delta: number; kappa: number; xi: number; e
 
 /** Quasi-hyperbolic momentum (qhoptim.pyt.QHM): a weighted average of an SGD step and a momentum step. */
 export class QHM extends Optimizer<QHMOptions, QHMCoefficients> {
-  constructor(params: ParamsInput<QHMOptions>, options: Partial<QHMOptions> = {}) {
+  constructor(params: ParamsInput<QHMOptions>, options: OptimizerOptions<QHMOptions> = {}) {
     super(qhmSpec, params, options);
   }
 

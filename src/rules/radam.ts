@@ -23,7 +23,7 @@
  * Whether to rectify depends only on t, so it is decided once per step here, not per element.
  * State slots: `exp_avg`, `exp_avg_sq`.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import type { RuleSpec } from './spec';
 import { checkBetas, checkBoolean, checkEps, checkLr, checkWeightDecay } from '../validate';
 
@@ -109,7 +109,7 @@ export const radamSpec: RuleSpec<RAdamOptions, RAdamCoefficients> = {
 
 /** RAdam (torch.optim.RAdam): Adam with the variance of the adaptive lr rectified. */
 export class RAdam extends Optimizer<RAdamOptions, RAdamCoefficients> {
-  constructor(params: ParamsInput<RAdamOptions>, options: Partial<RAdamOptions> = {}) {
+  constructor(params: ParamsInput<RAdamOptions>, options: OptimizerOptions<RAdamOptions> = {}) {
     super(radamSpec, params, options);
   }
 }

@@ -18,7 +18,7 @@
  * Element-wise signs use comparisons (x > 0) − (x < 0), as torch's CPU kernel does, so padding
  * (param = grad = prev = 0) never moves. State slots: `prev`, `step_size` (initially lr).
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import { InvalidOptionError } from '../errors';
 import type { RuleSpec } from './spec';
 import { checkBoolean, checkLr } from '../validate';
@@ -110,7 +110,7 @@ export const rpropSpec: RuleSpec<RpropOptions, RpropCoefficients> = {
 
 /** Rprop (torch.optim.Rprop, iRprop−): per-element step sizes adapted from gradient signs. */
 export class Rprop extends Optimizer<RpropOptions, RpropCoefficients> {
-  constructor(params: ParamsInput<RpropOptions>, options: Partial<RpropOptions> = {}) {
+  constructor(params: ParamsInput<RpropOptions>, options: OptimizerOptions<RpropOptions> = {}) {
     super(rpropSpec, params, options);
   }
 }

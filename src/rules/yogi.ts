@@ -19,7 +19,7 @@
  * when it starts positive (each step moves it at most a fraction 1 − β2 of the way toward g²), so
  * eps = 0 is allowed unless initialAccumulator is 0 too. State slots: `exp_avg`, `exp_avg_sq`.
  */
-import { Optimizer, type ParamsInput } from '../optimizer';
+import { Optimizer, type OptimizerOptions, type ParamsInput } from '../optimizer';
 import { InvalidOptionError } from '../errors';
 import type { RuleSpec } from './spec';
 import { checkBetas, checkBoolean, checkEps, checkLr, checkNonNegative, checkWeightDecay } from '../validate';
@@ -92,7 +92,7 @@ export const yogiSpec: RuleSpec<YogiOptions, YogiCoefficients> = {
 
 /** Yogi: Adam with an additive, sign-controlled second-moment update. */
 export class Yogi extends Optimizer<YogiOptions, YogiCoefficients> {
-  constructor(params: ParamsInput<YogiOptions>, options: Partial<YogiOptions> = {}) {
+  constructor(params: ParamsInput<YogiOptions>, options: OptimizerOptions<YogiOptions> = {}) {
     super(yogiSpec, params, options);
   }
 }
