@@ -40,8 +40,13 @@ def snake(name):
     return re.sub(r'([A-Z])', lambda m: '_' + m.group(1).lower(), name)
 
 
+DTYPES = {'F32': torch.float32, 'BF16': torch.bfloat16, 'I8': torch.int8, 'U8': torch.uint8}
+Q8_CODEC = 'edgeoptim-q8-block256-v1'
+Q8_BLOCK = 256
+
+
 def read_safetensors(path):
-    """(tensors by name, metadata dict) of a safetensors file holding F32 tensors."""
+    """(tensors by name, metadata dict) of a safetensors file (F32, BF16, I8 and U8 tensors)."""
     if sys.byteorder != 'little':
         raise RuntimeError('this reader assumes a little-endian host')
     with open(path, 'rb') as f:
@@ -52,14 +57,15 @@ def read_safetensors(path):
     base = 8 + n
     tensors = {}
     for name, e in header.items():
-        if e['dtype'] != 'F32':
-            raise ValueError(f"tensor {name}: dtype {e['dtype']} (expected F32)")
+        if e['dtype'] not in DTYPES:
+            raise ValueError(f"tensor {name}: dtype {e['dtype']} (expected F32, BF16, I8 or U8)")
+        dtype = DTYPES[e['dtype']]
         begin, end = e['data_offsets']
         if end == begin:
-            tensors[name] = torch.zeros(e['shape'], dtype=torch.float32)
+            tensors[name] = torch.zeros(e['shape'], dtype=dtype)
         else:
             raw = bytearray(data[base + begin:base + end])
-            tensors[name] = torch.frombuffer(raw, dtype=torch.float32).reshape(e['shape'])
+            tensors[name] = torch.frombuffer(raw, dtype=dtype).reshape(e['shape'])
     return tensors, meta
 
 
@@ -85,6 +91,27 @@ def decode_json(text, tensors):
             return tensors[o['$tensor']]
         return o
     return json.loads(text, object_hook=hook)
+
+
+def dequantize(codes, absmax):
+    """8-bit state codes to float32 (codec edgeoptim-q8-block256-v1, blocks of 256 over the flat
+    tensor): int8 x = absmax * c|c| / 127^2, uint8 x = absmax * c^4 / 255^4."""
+    c = codes.reshape(-1).to(torch.float64)
+    scale = absmax.to(torch.float64).repeat_interleave(Q8_BLOCK)[:c.numel()]
+    x = scale * c * c.abs() / 127 ** 2 if codes.dtype == torch.int8 else scale * c ** 4 / 255 ** 4
+    return x.to(torch.float32).reshape(codes.shape)
+
+
+def state_value(tensors, key, meta):
+    """A state slot as float32, widening bfloat16 and decoding 8-bit codes."""
+    t = tensors[key]
+    if t.dtype == torch.bfloat16:
+        return t.float()
+    if t.dtype in (torch.int8, torch.uint8):
+        if meta.get('state_codec') != Q8_CODEC:
+            raise ValueError(f"{key}: 8-bit codes of codec {meta.get('state_codec')!r}; this script reads {Q8_CODEC}")
+        return dequantize(t, tensors[key + '.absmax'])
+    return t.clone()
 
 
 def load_checkpoint(path):
@@ -128,7 +155,7 @@ def load_checkpoint(path):
         prefix = f'state.{name}.'
         for key, t in tensors.items():
             if key.startswith(prefix) and '.' not in key[len(prefix):]:
-                entry[key[len(prefix):]] = t.clone()
+                entry[key[len(prefix):]] = state_value(tensors, key, meta)
         tensor_scalars = scalars.get(name, {})
         if rule == 'sgd':
             # torch's SGD keeps no step; its momentum buffer exists only after the first step.

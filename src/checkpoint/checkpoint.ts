@@ -2,9 +2,12 @@
  * Checkpoints: an optimizer's parameters, state slots, hyperparameters and step counts, plus its
  * schedule and other training components, in one safetensors file.
  *
- * Tensors (float32, little-endian, declared shapes):
- *   param.<tensor>            parameters
- *   state.<tensor>.<slot>     state slots under torch's names (exp_avg, momentum_buffer, ...)
+ * Tensors (little-endian, declared shapes):
+ *   param.<tensor>            parameters (F32)
+ *   state.<tensor>.<slot>     state slots under torch's names (exp_avg, momentum_buffer, ...), as the
+ *                             optimizer holds them: F32, BF16 (statePrecision 'bfloat16'), or I8/U8
+ *                             codes (statePrecision 'int8') with state.<tensor>.<slot>.absmax (F32,
+ *                             one scale per block of 256)
  *   grad.<tensor>             gradients (only with `grads: true`, to resume inside an accumulation window)
  *   schedule.<k>, component.<key>.<k>   Float32Array values inside the schedule's or a component's state
  * `__metadata__` (strings only, per the spec):
@@ -14,18 +17,23 @@
  *   param_groups    JSON: each group's options (camelCase) and tensor names, in order
  *   state_scalars   JSON: per tensor, its scalar state (`step`, ...)
  *   schedule, component.<key>   JSON states; ±Infinity/NaN as {"$number": "..."}, arrays as {"$tensor": name}
+ *   state_codec     present when 8-bit state is stored: the code map ('edgeoptim-q8-block256-v1')
  *   user.<key>      free-form strings from the caller
  * examples/load_in_torch.py maps such a file onto torch's `optimizer.load_state_dict`.
  */
 import { CheckpointError, InvalidOptionError, type CheckpointErrorReason } from '../errors';
 import type { StateDict } from '../optimizer';
 import { crc32 } from './crc32';
-import { decodeSafetensors, encodeSafetensors, type F32Tensor } from './safetensors';
+import { decodeSafetensors, dtypeOf, encodeSafetensors, type StoredTensor, type TensorData } from './safetensors';
 
 export const CHECKPOINT_FORMAT = 'edgeoptim.checkpoint';
 export const CHECKPOINT_VERSION = '1';
 const CRC_KEY = 'crc32';
 const CRC_PLACEHOLDER = '00000000';
+/** The companion slot of an 8-bit state slot: one float32 scale per block. */
+const ABSMAX_SUFFIX = '.absmax';
+/** 8-bit state codes follow this map (src/lowp/codec.ts: blocks of 256; int8 x = a·c|c|/127², uint8 x = a·c⁴/255⁴). */
+const Q8_CODEC = 'edgeoptim-q8-block256-v1';
 
 /** What a checkpoint needs of an optimizer (the wasm Optimizer; a GPU optimizer can provide the same). */
 export interface CheckpointableOptimizer {
@@ -69,7 +77,7 @@ export interface CheckpointContents {
   readonly formatVersion: string;
   readonly paramGroups: readonly (Record<string, unknown> & { params: string[] })[];
   readonly stateScalars: Readonly<Record<string, Record<string, number>>>;
-  readonly tensors: ReadonlyMap<string, F32Tensor>;
+  readonly tensors: ReadonlyMap<string, StoredTensor>;
   /** The raw `__metadata__`. */
   readonly metadata: Readonly<Record<string, string>>;
   /** The `user.<key>` entries, without the prefix. */
@@ -94,7 +102,7 @@ function checkParts(options: LoadCheckpointOptions): void {
 
 // ---- JSON with tensors and non-finite numbers -------------------------------------------------
 
-function encodeJson(value: unknown, prefix: string, tensors: Map<string, F32Tensor>): string {
+function encodeJson(value: unknown, prefix: string, tensors: Map<string, StoredTensor>): string {
   let k = 0;
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'number' && !Number.isFinite(v)) return { $number: String(v) };
@@ -108,7 +116,7 @@ function encodeJson(value: unknown, prefix: string, tensors: Map<string, F32Tens
   });
 }
 
-function decodeJson(text: string, what: string, tensors: ReadonlyMap<string, F32Tensor>): unknown {
+function decodeJson(text: string, what: string, tensors: ReadonlyMap<string, StoredTensor>): unknown {
   try {
     return JSON.parse(text, (_key, v: unknown) => {
       if (v && typeof v === 'object' && !Array.isArray(v)) {
@@ -165,16 +173,25 @@ export function saveCheckpoint(optimizer: CheckpointableOptimizer, options: Save
   }
   checkParts(options);
   const sd = optimizer.stateDict();
-  const tensors = new Map<string, F32Tensor>();
+  const tensors = new Map<string, StoredTensor>();
   const scalars: Record<string, Record<string, number>> = {};
+  let quantized = false;
   for (const name of optimizer.tensorNames) tensors.set(`param.${name}`, { shape: optimizer.shape(name), data: optimizer.param(name) });
   for (const name of optimizer.tensorNames) {
     const entry = sd.state[name] ?? {};
     scalars[name] = {};
     for (const [key, v] of Object.entries(entry)) {
-      if (v instanceof Float32Array) tensors.set(`state.${name}.${key}`, { shape: optimizer.shape(name), data: v });
-      else if (typeof v === 'number') scalars[name][key] = v;
-      else throw new CheckpointError(`State '${key}' of tensor '${name}' is low-precision storage (${v.constructor.name}); checkpoint format ${CHECKPOINT_VERSION} stores float32 state only`, 'format');
+      if (typeof v === 'number') {
+        scalars[name][key] = v;
+        continue;
+      }
+      // Low-precision state is stored as it is held (bf16 bits, 8-bit codes + per-block absmax), so
+      // a round trip is exact; `<slot>.absmax` holds one float per block.
+      const data = v as TensorData;
+      const dtype = dtypeOf(data);
+      if (dtype === 'I8' || dtype === 'U8') quantized = true;
+      const shape = key.endsWith(ABSMAX_SUFFIX) ? [data.length] : optimizer.shape(name);
+      tensors.set(`state.${name}.${key}`, { shape, data });
     }
   }
   if (options.grads) for (const name of optimizer.tensorNames) tensors.set(`grad.${name}`, { shape: optimizer.shape(name), data: optimizer.grad(name) });
@@ -187,6 +204,7 @@ export function saveCheckpoint(optimizer: CheckpointableOptimizer, options: Save
     param_groups: encodeJson(sd.param_groups, 'param_groups', tensors),
     state_scalars: encodeJson(scalars, 'state_scalars', tensors),
   };
+  if (quantized) metadata.state_codec = Q8_CODEC;
   if (options.schedule) metadata.schedule = encodeJson(options.schedule.stateDict(), 'schedule', tensors);
   for (const [key, c] of Object.entries(options.components ?? {})) {
     if (!KEY.test(key)) throw new CheckpointError(`Component key '${key}' must use letters, digits, '_' or '-'`, 'format');
@@ -254,7 +272,7 @@ export function loadCheckpoint(bytes: Uint8Array, optimizer: CheckpointableOptim
       fail(`Parameter group ${i} holds [${g.params.join(', ')}] in the checkpoint but [${names.join(', ')}] here`, 'mismatch');
     }
   });
-  const state: Record<string, Record<string, number | Float32Array>> = {};
+  const state: Record<string, Record<string, number | TensorData>> = {};
   for (const name of optimizer.tensorNames) {
     const p = ck.tensors.get(`param.${name}`);
     if (!p) fail(`Checkpoint lacks tensor 'param.${name}'`, 'corrupted');
@@ -262,17 +280,34 @@ export function loadCheckpoint(bytes: Uint8Array, optimizer: CheckpointableOptim
     if (shapeText(p!.shape) !== shapeText(shape)) {
       fail(`Tensor '${name}' has shape ${shapeText(p!.shape)} in the checkpoint but ${shapeText(shape)} here`, 'mismatch');
     }
-    const entry: Record<string, number | Float32Array> = { ...(ck.stateScalars[name] ?? {}) };
+    if (dtypeOf(p!.data) !== 'F32') fail(`Tensor 'param.${name}' is ${dtypeOf(p!.data)}; parameters are F32`, 'corrupted');
+    const entry: Record<string, number | TensorData> = { ...(ck.stateScalars[name] ?? {}) };
     const prefix = `state.${name}.`;
     for (const [key, t] of ck.tensors) {
-      if (!key.startsWith(prefix) || key.slice(prefix.length).includes('.')) continue;
-      if (shapeText(t.shape) !== shapeText(shape)) fail(`State '${key}' has shape ${shapeText(t.shape)}; tensor '${name}' is ${shapeText(shape)}`, 'mismatch');
-      entry[key.slice(prefix.length)] = t.data;
+      if (!key.startsWith(prefix)) continue;
+      const slot = key.slice(prefix.length);
+      const base = slot.endsWith(ABSMAX_SUFFIX) ? slot.slice(0, -ABSMAX_SUFFIX.length) : slot;
+      if (base.includes('.')) continue; // another tensor's state whose name extends this one's
+      if (base !== slot) {
+        if (t.shape.length !== 1 || dtypeOf(t.data) !== 'F32') fail(`State '${key}' must be a 1-D F32 tensor of block scales`, 'corrupted');
+      } else if (shapeText(t.shape) !== shapeText(shape)) {
+        fail(`State '${key}' has shape ${shapeText(t.shape)}; tensor '${name}' is ${shapeText(shape)}`, 'mismatch');
+      }
+      if ((dtypeOf(t.data) === 'I8' || dtypeOf(t.data) === 'U8') && ck.metadata.state_codec !== Q8_CODEC) {
+        fail(`State '${key}' holds 8-bit codes of codec ${JSON.stringify(ck.metadata.state_codec)}; this build reads ${Q8_CODEC}`, 'format');
+      }
+      entry[slot] = t.data;
     }
     state[name] = entry;
   }
   const sd = { rule: ck.rule, state, param_groups: ck.paramGroups } as unknown as StateDict;
   const hasGrads = optimizer.tensorNames.every((n) => ck.tensors.has(`grad.${n}`));
+  if (hasGrads) {
+    for (const n of optimizer.tensorNames) {
+      const g = ck.tensors.get(`grad.${n}`)!;
+      if (dtypeOf(g.data) !== 'F32' || shapeText(g.shape) !== shapeText(optimizer.shape(n))) fail(`Tensor 'grad.${n}' must be F32 of shape ${shapeText(optimizer.shape(n))}`, 'corrupted');
+    }
+  }
 
   const decodeComponent = (key: string, what: string): unknown => {
     const text = ck.metadata[key];
@@ -296,8 +331,8 @@ export function loadCheckpoint(bytes: Uint8Array, optimizer: CheckpointableOptim
     });
     optimizer.loadStateDict(sd);
     for (const name of optimizer.tensorNames) {
-      optimizer.param(name).set(ck.tensors.get(`param.${name}`)!.data);
-      if (hasGrads) optimizer.grad(name).set(ck.tensors.get(`grad.${name}`)!.data);
+      optimizer.param(name).set(ck.tensors.get(`param.${name}`)!.data as Float32Array);
+      if (hasGrads) optimizer.grad(name).set(ck.tensors.get(`grad.${name}`)!.data as Float32Array);
     }
     if (options.schedule) {
       const before = options.schedule.stateDict();

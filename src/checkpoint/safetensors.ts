@@ -3,20 +3,42 @@
  * N bytes of UTF-8 JSON, then the tensors' raw little-endian bytes. The JSON maps each tensor name
  * to { dtype, shape, data_offsets: [begin, end] } (offsets into the byte buffer after the header,
  * which the tensors cover without holes or overlaps) and may hold "__metadata__", a map of string
- * to string. Only float32 ("F32") tensors are written and read here. The header is padded with
- * spaces to a multiple of 8 bytes, as the reference writer does.
+ * to string. Dtypes written and read here: F32 (parameters, float32 state), BF16 (bfloat16 state,
+ * kept as its bit patterns), I8 and U8 (8-bit state codes). The header is padded with spaces to a
+ * multiple of 8 bytes, as the reference writer does.
  */
 import { CheckpointError } from '../errors';
 
-export interface F32Tensor {
+/** The safetensors dtypes edgeoptim stores; the typed array that holds each is fixed. */
+export type TensorDtype = 'F32' | 'BF16' | 'I8' | 'U8';
+
+/** Float32 values, bfloat16 bit patterns (Uint16Array), or 8-bit codes. */
+export type TensorData = Float32Array | Uint16Array | Int8Array | Uint8Array;
+
+export interface StoredTensor {
   readonly shape: readonly number[];
+  readonly data: TensorData;
+}
+
+export interface F32Tensor extends StoredTensor {
   readonly data: Float32Array;
+}
+
+const DTYPE_BYTES: Record<TensorDtype, number> = { F32: 4, BF16: 2, I8: 1, U8: 1 };
+
+/** The dtype a typed array is stored as (Uint16Array holds bfloat16 bit patterns). */
+export function dtypeOf(data: TensorData): TensorDtype {
+  if (data instanceof Float32Array) return 'F32';
+  if (data instanceof Uint16Array) return 'BF16';
+  if (data instanceof Int8Array) return 'I8';
+  if (data instanceof Uint8Array) return 'U8';
+  throw new CheckpointError(`Cannot store a ${(data as object).constructor.name} (F32, BF16 bits, I8 or U8 only)`, 'format');
 }
 
 export interface SafetensorsContents {
   readonly metadata: Readonly<Record<string, string>>;
   /** Tensors by name, in file order (copies of the file's bytes). */
-  readonly tensors: ReadonlyMap<string, F32Tensor>;
+  readonly tensors: ReadonlyMap<string, StoredTensor>;
   /** The header JSON text, and where it starts in the file. */
   readonly headerText: string;
   readonly headerOffset: number;
@@ -28,24 +50,27 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-function f32ToBytes(data: Float32Array, out: Uint8Array, offset: number): void {
-  if (LITTLE_ENDIAN) {
+function toBytes(data: TensorData, out: Uint8Array, offset: number): void {
+  if (LITTLE_ENDIAN || data.BYTES_PER_ELEMENT === 1) {
     out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
     return;
   }
   const view = new DataView(out.buffer, out.byteOffset + offset, data.byteLength);
-  for (let i = 0; i < data.length; i++) view.setFloat32(4 * i, data[i], true);
+  if (data instanceof Float32Array) for (let i = 0; i < data.length; i++) view.setFloat32(4 * i, data[i], true);
+  else for (let i = 0; i < data.length; i++) view.setUint16(2 * i, data[i], true);
 }
 
-function bytesToF32(bytes: Uint8Array, begin: number, end: number): Float32Array {
-  const n = (end - begin) / 4;
-  if (LITTLE_ENDIAN) {
-    const copy = new Uint8Array(end - begin);
-    copy.set(bytes.subarray(begin, end));
-    return new Float32Array(copy.buffer, 0, n);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset + begin, end - begin);
-  return Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true));
+function fromBytes(bytes: Uint8Array, begin: number, end: number, dtype: TensorDtype): TensorData {
+  const copy = new Uint8Array(end - begin);
+  copy.set(bytes.subarray(begin, end));
+  if (dtype === 'I8') return new Int8Array(copy.buffer);
+  if (dtype === 'U8') return copy;
+  const n = (end - begin) / DTYPE_BYTES[dtype];
+  if (LITTLE_ENDIAN) return dtype === 'F32' ? new Float32Array(copy.buffer, 0, n) : new Uint16Array(copy.buffer, 0, n);
+  const view = new DataView(copy.buffer);
+  return dtype === 'F32'
+    ? Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true))
+    : Uint16Array.from({ length: n }, (_, i) => view.getUint16(2 * i, true));
 }
 
 /**
@@ -54,7 +79,7 @@ function bytesToF32(bytes: Uint8Array, begin: number, end: number): Float32Array
  * field first), then the tensor entries.
  */
 export function encodeSafetensors(
-  tensors: ReadonlyMap<string, F32Tensor>,
+  tensors: ReadonlyMap<string, StoredTensor>,
   metadata: Readonly<Record<string, string>>,
 ): Uint8Array {
   const entries: Record<string, unknown> = { __metadata__: metadata };
@@ -64,7 +89,7 @@ export function encodeSafetensors(
     if (product(t.shape) !== t.data.length) {
       throw new CheckpointError(`Tensor '${name}': shape [${t.shape.join(', ')}] does not match its ${t.data.length} elements`, 'format');
     }
-    entries[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.data.byteLength] };
+    entries[name] = { dtype: dtypeOf(t.data), shape: [...t.shape], data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }
   const json = new TextEncoder().encode(JSON.stringify(entries));
@@ -75,7 +100,7 @@ export function encodeSafetensors(
   out.fill(0x20, 8 + json.length, 8 + headerLength);
   let at = 8 + headerLength;
   for (const t of tensors.values()) {
-    f32ToBytes(t.data, out, at);
+    toBytes(t.data, out, at);
     at += t.data.byteLength;
   }
   return out;
@@ -87,7 +112,7 @@ function isShape(x: unknown): x is number[] {
 
 /**
  * Parses a safetensors file; typed errors: 'truncated' when the file ends early, 'corrupted' when
- * its structure is inconsistent, 'format' for what this reader does not support (non-F32 dtypes).
+ * its structure is inconsistent, 'format' for what this reader does not support (other dtypes).
  */
 export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
   if (!(bytes instanceof Uint8Array)) throw new CheckpointError('A checkpoint must be a Uint8Array of the file bytes', 'format');
@@ -113,7 +138,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
   }
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
-  const spans: { name: string; shape: number[]; begin: number; end: number }[] = [];
+  const spans: { name: string; shape: number[]; dtype: TensorDtype; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
@@ -121,12 +146,15 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
     if (!isShape(e?.shape) || !Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)) {
       throw new CheckpointError(`Tensor '${name}' has a malformed header entry`, 'corrupted');
     }
-    if (e.dtype !== 'F32') throw new CheckpointError(`Tensor '${name}' has dtype ${String(e.dtype)}; edgeoptim reads F32 only`, 'format');
-    const [begin, end] = offsets as [number, number];
-    if (end - begin !== product(e.shape) * 4) {
-      throw new CheckpointError(`Tensor '${name}': data_offsets [${begin}, ${end}] do not hold shape [${e.shape.join(', ')}] of F32`, 'corrupted');
+    if (typeof e.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, e.dtype)) {
+      throw new CheckpointError(`Tensor '${name}' has dtype ${String(e.dtype)}; edgeoptim reads F32, BF16, I8 and U8`, 'format');
     }
-    spans.push({ name, shape: e.shape, begin, end });
+    const dtype = e.dtype as TensorDtype;
+    const [begin, end] = offsets as [number, number];
+    if (end - begin !== product(e.shape) * DTYPE_BYTES[dtype]) {
+      throw new CheckpointError(`Tensor '${name}': data_offsets [${begin}, ${end}] do not hold shape [${e.shape.join(', ')}] of ${dtype}`, 'corrupted');
+    }
+    spans.push({ name, shape: e.shape, dtype, begin, end });
   }
   const byStart = [...spans].sort((a, b) => a.begin - b.begin);
   let cursor = 0;
@@ -136,7 +164,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
   }
   if (cursor > dataLength) throw new CheckpointError(`The tensors need ${cursor} data bytes but the file has ${dataLength}`, 'truncated');
   if (cursor < dataLength) throw new CheckpointError(`The file has ${dataLength - cursor} bytes after the last tensor`, 'corrupted');
-  const tensors = new Map<string, F32Tensor>();
-  for (const s of spans) tensors.set(s.name, { shape: s.shape, data: bytesToF32(bytes, dataStart + s.begin, dataStart + s.end) });
+  const tensors = new Map<string, StoredTensor>();
+  for (const s of spans) tensors.set(s.name, { shape: s.shape, data: fromBytes(bytes, dataStart + s.begin, dataStart + s.end, s.dtype) });
   return { metadata: metadata as Record<string, string>, tensors, headerText, headerOffset: 8 };
 }

@@ -77,4 +77,28 @@ describe.skipIf(!hasTorch)(`load_in_torch.py with torch${reason}`, () => {
       }
     }
   });
+
+  test.each(['bfloat16', 'int8'] as const)('%s state is widened/decoded to the values our state() reads', (statePrecision) => {
+    const opt = new Optimizer(RULES.adam, { w: [40, 30], b: [7] }, { lr: 0.01, statePrecision, int8MinElements: 256 });
+    const rand = rng(9);
+    for (let s = 0; s < 4; s++) {
+      for (const n of opt.tensorNames) opt.grad(n).set(randomArray(opt.grad(n).length, rand));
+      opt.step();
+    }
+    const file = join(dir, `adam-${statePrecision}.safetensors`);
+    writeFileSync(file, saveCheckpoint(opt));
+    const script = [
+      'import sys, json; sys.path.insert(0, "examples"); import load_in_torch as L',
+      'params, opt, meta = L.load_checkpoint(sys.argv[1])',
+      'names = list(params)',
+      'print(json.dumps({n: {k: opt.state[params[n]][k].reshape(-1).tolist() for k in ("exp_avg", "exp_avg_sq")} for n in names}))',
+    ].join('\n');
+    const py = spawnSync(PYTHON, ['-c', script, file], { encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    const got = JSON.parse(py.stdout.trim().split('\n').pop()!) as Record<string, Record<string, number[]>>;
+    for (const n of opt.tensorNames) {
+      for (const slot of ['exp_avg', 'exp_avg_sq']) expectAllClose(Float32Array.from(got[n][slot]), opt.state(n, slot), 1e-6, 0, `${n}.${slot}`);
+    }
+  });
 });
+
