@@ -441,11 +441,12 @@ export class DeviceOptimizer<O extends object> {
         chunks: this.runtime ? Math.max(1, Math.ceil(g.layout.slotLength / this.chunkElements())) : 1,
         dataOn: g.dataOn,
         hasGraph: GRAPHS[this.rule] !== undefined,
+        statePrecision: g.cpu.statePrecision(0),
       };
       let gpuInfo: { model: CostModel } | { unavailable: string };
       if (!this.runtime) gpuInfo = { unavailable: this.unavailable ?? 'not initialized' };
       else if (this.runtime.lost) gpuInfo = { unavailable: `the device was lost (${this.runtime.lost.reason})` };
-      else if (requested === 'auto' && facts.hasGraph) gpuInfo = { model: await this.costModel(g) };
+      else if (requested === 'auto' && facts.hasGraph && facts.statePrecision === 'float32') gpuInfo = { model: await this.costModel(g) };
       else gpuInfo = { model: { cpuNsPerElement: 0, gpuFixedMs: 0, gpuNsPerElement: 0, transferNsPerElement: 0, source: 'unused' } };
       const explanation = decide(facts, requested, gpuInfo);
       if (explanation.backend === 'webgpu' && !g.gpu) await this.toGpu(g);

@@ -42,6 +42,8 @@ export interface GroupFacts {
   readonly dataOn: DataLocation;
   /** Whether this rule has a WebGPU graph. */
   readonly hasGraph: boolean;
+  /** How the group stores its state; the graphs run float32 state only. */
+  readonly statePrecision?: string;
 }
 
 export interface Explanation {
@@ -80,6 +82,9 @@ export function decide(
   if (requested === 'wasm') return { ...base, backend: 'wasm', reasons: ["backend 'wasm' was requested"] };
   if (!facts.hasGraph) {
     return { ...base, backend: 'wasm', reasons: [`rule '${facts.rule}' has no WebGPU graph yet`] };
+  }
+  if (facts.statePrecision && facts.statePrecision !== 'float32') {
+    return { ...base, backend: 'wasm', reasons: [`state is stored as ${facts.statePrecision}; the WebGPU graphs run float32 state`] };
   }
   if ('unavailable' in gpu) {
     return { ...base, backend: 'wasm', reasons: [`WebGPU is unavailable: ${gpu.unavailable}`] };

@@ -156,6 +156,14 @@ describe('dispatcher', () => {
     expect(decide(facts(1 << 17, 'cpu'), 'auto', { model }).backend).toBe('wasm');
   });
 
+  it('low-precision state stays on wasm even when webgpu is requested, and says why', () => {
+    for (const requested of ['auto', 'webgpu'] as const) {
+      const e = decide({ ...facts(1 << 22), statePrecision: 'bfloat16' }, requested, { model });
+      expect(e.backend).toBe('wasm');
+      expect(e.reasons[0]).toBe('state is stored as bfloat16; the WebGPU graphs run float32 state');
+    }
+  });
+
   it('forced, unavailable and graph-less choices', () => {
     expect(decide(facts(1 << 20), 'wasm', { model }).backend).toBe('wasm');
     expect(decide(facts(16), 'webgpu', { model }).backend).toBe('webgpu');
