@@ -1,7 +1,7 @@
 // `npm run playground`: builds the browser playground (examples/playground/) into
 // build/playground/ and serves it on http://127.0.0.1:8080 (PORT to change). `--build-only` just
 // builds (the headless test serves it itself).
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -20,10 +20,15 @@ export async function buildPlayground() {
     target: 'es2022',
     minify: true,
     keepNames: true, // error classes keep their names (InvalidOptionError) in messages
+    splitting: true,
+    external: ['onnxruntime-web/webgpu'], // loaded on demand through the page's import map
     sourcemap: true,
     logLevel: 'warning',
   });
   copyFileSync(join(ROOT, 'examples/playground/index.html'), join(PLAYGROUND_DIR, 'index.html'));
+  // ONNX Runtime Web (its JS and ~27 MB of wasm) is served from the installed package, not copied.
+  const ort = join(PLAYGROUND_DIR, 'ort');
+  if (!existsSync(ort)) symlinkSync(join(ROOT, 'node_modules/onnxruntime-web/dist'), ort, 'dir');
   return PLAYGROUND_DIR;
 }
 

@@ -2,6 +2,7 @@
 // (worker.ts, edgeoptim inside) computes the trajectories and this page animates them on the
 // contour plot. Click the plot to move the start point.
 import { PALETTE } from '../plots';
+import { mountPersonalizePanel } from './personalize-panel';
 import { TOY_FUNCTIONS, toyFunction, toyOptions, type ToyFunction } from '../toy-functions';
 import type { RuleInfo, RunRequest, WorkerMessage } from './protocol';
 import { drawStar, drawStart, drawTrajectory, fromPixel, renderBackground, toPixel, type View } from './render';
@@ -254,3 +255,14 @@ function animate(): void {
 }
 
 selectFunction(fn.id);
+
+// "Personalize a classifier on this device": ONNX Runtime Web runs the head's forward+backward
+// graph, edgeoptim updates the weights (index.html's import map resolves ORT from its package).
+mountPersonalizePanel($('personalize'), {
+  loadOrt: async () => {
+    const ort = await import('onnxruntime-web/webgpu');
+    ort.env.wasm.numThreads = 1; // this page is not cross-origin isolated: no SharedArrayBuffer
+    ort.env.logLevel = 'error';
+    return ort;
+  },
+});

@@ -53,7 +53,8 @@ if (!chromiumAvailable()) {
 
 const dir = await buildPlayground();
 const server = await startServer({ root: dir });
-const browser = await launchChromium();
+// WebGPU on (SwiftShader), so the personalization panel finds an adapter for its GPU path.
+const browser = await launchChromium({ webgpu: true });
 const problems = [];
 try {
   const page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
@@ -118,6 +119,20 @@ try {
   const errText = await page.locator('#legend').innerText();
   const adamLine = errText.split('\n').find((l) => /^adam\b/.test(l)) ?? '(no adam entry)';
   check(/InvalidOptionError: Invalid learning rate/.test(adamLine), `a negative lr for adam shows "${adamLine}"`);
+
+  // The on-device personalization panel: the head trains on the CPU path (ORT's wasm EP runs the
+  // forward+backward graph, edgeoptim's wasm kernel steps) until its loss is below chance (ln 3).
+  const panel = page.locator('.edgeoptim-personalize');
+  await panel.scrollIntoViewIfNeeded();
+  await panel.locator('select').first().selectOption('cpu');
+  await panel.locator('button', { hasText: 'Train' }).click();
+  const lossOf = (text) => Number(/loss ([\d.]+)/.exec(text)?.[1] ?? NaN);
+  await page.waitForFunction(
+    () => { const m = /loss ([\d.]+)/.exec(document.querySelector('.edgeoptim-personalize pre')?.textContent ?? ''); return m && Number(m[1]) < 1.0986; },
+    null, { timeout: TIMEOUT },
+  ).catch(() => {});
+  const panelText = await panel.locator('pre').innerText();
+  check(lossOf(panelText) < 1.0986, `the personalization panel trained a classifier head on the CPU path: "${panelText.trim()}"`);
 
   check(problems.length === 0, `no console errors or failed requests${problems.length ? `: ${problems.join(' | ')}` : ''}`);
   writeFileSync(join(dir, 'test-result.json'), `${JSON.stringify({ failures, problems, frames: done.frames, counts }, null, 2)}\n`);
