@@ -5,6 +5,7 @@ import * as eo from '../../dist/index.js';
 import * as gpu from '../../dist/webgpu.js';
 import { makeCases } from './cases.mjs';
 import { makePersonalizeCases } from './personalize.cases.mjs';
+import { makeSoakCases } from './soak.cases.mjs';
 
 ort.env.logLevel = 'error';
 await eo.init();
@@ -16,7 +17,7 @@ if (!probe.available) {
 
 const ctx = { eo, gpu, ort };
 // Personalize first: the device-loss case (last in makeCases) destroys the shared device.
-for (const c of [...makePersonalizeCases(ctx), ...makeCases(ctx)]) {
+for (const c of [...makePersonalizeCases(ctx), ...makeSoakCases(ctx), ...makeCases(ctx)]) {
   Deno.test({
     name: c.name,
     ignore: !probe.available,
