@@ -67,6 +67,7 @@ export async function interleave(
   trials: number,
   targetMs: number,
   after?: (name: string) => Promise<void>,
+  betweenRounds?: () => void,
 ): Promise<Record<string, { seconds: number; trials: number[] }>> {
   const names = Object.keys(contenders);
   const results: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -77,6 +78,7 @@ export async function interleave(
     await after?.(name);
   }
   for (let t = 0; t < trials; t++) {
+    betweenRounds?.();
     for (let k = 0; k < names.length; k++) {
       const name = names[(t + k) % names.length];
       const c = contenders[name];

@@ -9,6 +9,7 @@
 //   --big              adds 64M elements
 //   --full             also times slow peers (TF.js cpu) at 16M+ for rules other than Adam and SGD
 //   --rules=adam,sgd   --sizes=4096,65536   --trials=11   --target-ms=30   --threads=2
+//   --columns=c128,js  time only these columns besides edgeoptim (diagnosis)
 //   --no-relaxed       skip the relaxed-SIMD column (Node 20 needs a V8 flag for it; set here)
 //   --out=bench/results/latest   --readme
 import v8 from 'node:v8';
@@ -22,6 +23,11 @@ const arg = (name: string): string | undefined => argv.find((a) => a.startsWith(
 
 // Relaxed SIMD is behind a flag in Node 20 (on by default in Deno, Bun and recent browsers). It
 // must be set before the first WebAssembly.validate, i.e. before edgeoptim initializes.
+// A full garbage collection between trial rounds, so that one column does not pay for the
+// incremental marking of garbage the others (TF.js, ORT) left: exposed at run time.
+v8.setFlagsFromString('--expose-gc');
+const collect = (await import('node:vm')).runInNewContext('gc') as () => void;
+
 const relaxedWanted = !flag('no-relaxed');
 if (relaxedWanted) {
   try {
@@ -55,6 +61,8 @@ const timing = { trials: Number(arg('trials') ?? (quick ? 5 : 11)), targetMs: Nu
 const threads = Number(arg('threads') ?? 2);
 const out = arg('out') ?? 'bench/results/latest';
 const full = flag('full');
+/** --columns=edgeoptim,c128: time only these columns (diagnosis); edgeoptim is always timed. */
+const onlyColumns = arg('columns')?.split(',').concat('edgeoptim');
 
 const COLUMNS = {
   edgeoptim: 'edgeoptim 1 thread',
@@ -139,6 +147,7 @@ for (const rule of rules) {
     const contenders: Partial<Record<Column, Contender>> = {};
     const put = (k: Column, x: Contender | string): void => {
       if (typeof x === 'string') c[k] = { skipped: x };
+      else if (onlyColumns && !onlyColumns.includes(k)) x.dispose?.();
       else contenders[k] = x;
     };
     put('edgeoptim', await edgeoptimContender(spec, n, 'strict'));
@@ -159,7 +168,7 @@ for (const rule of rules) {
     // After the pool's trial, let its worker stop spinning (1 ms) before the next column runs.
     const timed = await interleave(contenders as Record<string, Contender>, timing.trials, timing.targetMs, async (name) => {
       if (name === 'threads') await new Promise((r) => setTimeout(r, 3));
-    });
+    }, collect);
     for (const [k, t] of Object.entries(timed)) c[k as Column] = cell(n, t);
     for (const x of Object.values(contenders)) x?.dispose?.();
     rows.push(row);
