@@ -360,6 +360,7 @@ function judge(results) {
     if (r.threadNotices !== undefined) {
       threadText += `; fallback notices on the console: ${r.threadNotices}`;
       if (r.threadNotices > 1) problems.push(`threads: the one-thread fallback was announced ${r.threadNotices} times (once is enough)`);
+      if (th.status === 'fallback' && r.threadNotices !== 1) problems.push(`threads: the one-thread fallback should be announced once on the console (got ${r.threadNotices})`);
     }
     for (const p of problems) fail(`${t}: ${p}`);
     const total = Object.keys(reference?.rules ?? {}).length;

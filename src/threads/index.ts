@@ -105,6 +105,17 @@ export function threadsUnavailableReason(): string | undefined {
   return undefined;
 }
 
+let fallbackAnnounced = false;
+
+/** One thread because this environment cannot run workers over shared memory: said once per realm. */
+function fallBack(reason: string, build: ThreadsInfo['build']): ThreadsInfo {
+  if (!fallbackAnnounced) {
+    fallbackAnnounced = true;
+    console.warn(`edgeoptim: multi-threaded steps are unavailable (${reason}); stepping on one thread.`);
+  }
+  return { threads: 1, reason, build };
+}
+
 /**
  * Starts the worker pool (closing any previous one) and compiles the shared-memory kernels.
  * Optimizers created afterwards step with it; earlier ones stay on one thread.
@@ -119,7 +130,7 @@ export async function initThreads(options: ThreadsOptions = {}): Promise<Threads
   const threads = Math.min(requested === 'auto' ? await coreCount() : requested, MAX_WORKERS + 1);
   if (threads <= 1) return { threads: 1, build };
   const reason = threadsUnavailableReason();
-  if (reason) return { threads: 1, reason, build };
+  if (reason) return fallBack(reason, build);
   try {
     pool = await WorkerPool.create({
       workers: threads - 1,
@@ -129,7 +140,7 @@ export async function initThreads(options: ThreadsOptions = {}): Promise<Threads
       spinMs: options.spinMs ?? 1,
     });
   } catch (err) {
-    return { threads: 1, reason: (err as Error).message, build };
+    return fallBack((err as Error).message, build);
   }
   let calibration: Calibration | undefined;
   if (requested === 'auto') {
