@@ -36,7 +36,7 @@ export function bufferCounter() {
  * Steps Adam on WebGPU (two groups, gradients uploaded from Float32Arrays, a state read every
  * `readEvery` steps) and reports live GPU buffers after `warmup` steps and at the end.
  */
-export async function soakGpu(ctx, { steps, warmup = 20, readEvery = 50, elements = 4096 } = {}) {
+export async function soakGpu(ctx, { steps, warmup = 20, readEvery = 50, elements = 4096, memory } = {}) {
   const { gpu, ort } = ctx;
   const count = bufferCounter();
   const dev = await gpu.createOptimizer(
@@ -53,6 +53,8 @@ export async function soakGpu(ctx, { steps, warmup = 20, readEvery = 50, element
       for (const g of Object.values(grads)) for (let i = 0; i < g.length; i++) g[i] = ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 1e-2;
     };
     let atWarmup = 0;
+    let memoryAfterWarmup;
+    const memorySamples = [];
     const t0 = performance.now();
     for (let s = 1; s <= steps; s++) {
       refill();
@@ -62,12 +64,19 @@ export async function soakGpu(ctx, { steps, warmup = 20, readEvery = 50, element
         await dev.readParam('w');
         await dev.stateDict();
       }
-      if (s === warmup) atWarmup = count.live;
+      if (s === warmup) {
+        atWarmup = count.live;
+        memoryAfterWarmup = memory?.();
+      }
+      if (memory && s % Math.max(1, Math.floor(steps / 10)) === 0) memorySamples.push(memory());
     }
     await dev.readParam('w');
     const end = count.live;
     const finite = (await dev.readParam('w')).every(Number.isFinite);
-    return { steps, liveAfterWarmup: atWarmup, liveAtEnd: end, created: count.created, seconds: (performance.now() - t0) / 1000, finite };
+    return {
+      steps, liveAfterWarmup: atWarmup, liveAtEnd: end, created: count.created, seconds: (performance.now() - t0) / 1000, finite,
+      memoryAfterWarmup, memoryAtEnd: memory?.(), memorySamples,
+    };
   } finally {
     dev.dispose();
   }
