@@ -52,6 +52,9 @@ export async function calibrate(pool: WorkerPool, build: KernelBuild): Promise<C
       let one = Infinity;
       let split = Infinity;
       for (let round = 0; round < 4; round++) {
+        // After split calls the workers spin for spinMs: let them fall asleep first, or the
+        // one-thread calls would be slowed by a spinning sibling (SMT) and splitting flattered.
+        await new Promise((r) => setTimeout(r, 2 + pool.options.spinMs));
         let s = performance.now();
         for (let r = 0; r < reps; r++) run(direct, n);
         one = Math.min(one, (performance.now() - s) / reps);

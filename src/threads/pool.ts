@@ -129,6 +129,14 @@ export class WorkerPool {
   splitCalls = 0;
   /** Chunks of those calls that workers ran (the calling thread ran the others). */
   workerChunks = 0;
+  /** How many times the pool backed off to one thread because the workers ran too few chunks. */
+  backoffs = 0;
+  private calls = 0;
+  private backoffUntil = 0;
+  private backoff = 256;
+  private shareAvg = 1;
+  private judged = 0;
+  private noBackoff = false;
   private nextId = 1;
   /** When the last split call ended (performance.now()): the workers spin for spinMs after it. */
   private lastJobEnd = -Infinity;
@@ -289,12 +297,14 @@ export class WorkerPool {
     return { minElements: this.minElements, minElementsIdle: this.minElementsIdle };
   }
 
-  /** Splits every call regardless of size until the returned function is called (calibration). */
+  /** Splits every call regardless of size or recent worker share until the returned function is called (calibration, tests). */
   forceSplit(): () => void {
     const saved = [this.minElements, this.minElementsIdle];
     this.minElements = this.minElementsIdle = 0;
+    this.noBackoff = true;
     return () => {
       [this.minElements, this.minElementsIdle] = saved;
+      this.noBackoff = false;
     };
   }
 
@@ -336,47 +346,73 @@ export class WorkerPool {
       this.reportFailure(att);
       return fn(...args);
     }
-    const now = performance.now();
-    if (n < this.minElementsIdle && now - this.lastJobEnd > this.options.spinMs) {
-      // The workers sleep: waking them would cost more than this call. Wake them for the next one.
-      this.wake();
-      return fn(...args);
-    }
     const chunk = chunkLength(n, this.threads);
     const chunks = Math.ceil(n / chunk);
     if (chunks < 2) return fn(...args);
+    const now = performance.now();
+    let split = true;
+    if (this.calls++ < this.backoffUntil && !this.noBackoff) {
+      split = false; // the workers have not been pulling their weight lately (see below)
+    } else if (n < this.minElementsIdle && now - this.lastJobEnd > this.options.spinMs) {
+      // The workers sleep: waking them would cost more than this call. Wake them for the next one.
+      this.wake();
+      split = false;
+    }
+    if (!split) {
+      // Reductions still run chunk by chunk, so their sums do not depend on whether a call was split.
+      return trait.scratch || trait.returns ? this.runChunks(att, index, fn, trait, args, n, chunk, chunks, false, now) : fn(...args);
+    }
+    return this.runChunks(att, index, fn, trait, args, n, chunk, chunks, true, now);
+  }
 
+  /**
+   * Runs a call as `chunks` chunks: published to the workers and claimed by every thread (`publish`),
+   * or all on this thread. Combines reductions in chunk order either way.
+   */
+  private runChunks(
+    att: Attachment, index: number, fn: (...a: number[]) => number, trait: KernelTrait, args: number[],
+    n: number, chunk: number, chunks: number, publish: boolean, started: number,
+  ): number {
     const { ctl, f64 } = this;
     const scratch = trait.scratch ?? 0;
-    ctl[CTL.FN] = index;
-    ctl[CTL.SLOT] = att.slot;
-    ctl[CTL.N] = n;
-    ctl[CTL.CHUNK] = chunk;
-    ctl[CTL.CHUNKS] = chunks;
-    ctl[CTL.POINTERS] = trait.pointers;
-    ctl[CTL.ARGS] = args.length;
-    ctl[CTL.SCRATCH] = scratch;
-    for (let i = 0; i < args.length; i++) f64[ARGS_F64 + i] = +args[i];
-    Atomics.store(ctl, CTL.DONE, 0);
-    const gen = (this.gen = (this.gen + 1) & GEN_MASK);
-    Atomics.store(ctl, CTL.JOB, gen << CHUNK_BITS); // publishes the job
-    for (let w = 0; w < this.workers.length; w++) {
-      if (Atomics.load(ctl, CTL.SLEEP + w)) {
-        Atomics.notify(ctl, CTL.JOB);
-        break;
+    let gen = 0;
+    if (publish) {
+      ctl[CTL.FN] = index;
+      ctl[CTL.SLOT] = att.slot;
+      ctl[CTL.N] = n;
+      ctl[CTL.CHUNK] = chunk;
+      ctl[CTL.CHUNKS] = chunks;
+      ctl[CTL.POINTERS] = trait.pointers;
+      ctl[CTL.ARGS] = args.length;
+      ctl[CTL.SCRATCH] = scratch;
+      for (let i = 0; i < args.length; i++) f64[ARGS_F64 + i] = +args[i];
+      Atomics.store(ctl, CTL.DONE, 0);
+      gen = this.gen = (this.gen + 1) & GEN_MASK;
+      Atomics.store(ctl, CTL.JOB, gen << CHUNK_BITS); // publishes the job
+      for (let w = 0; w < this.workers.length; w++) {
+        if (Atomics.load(ctl, CTL.SLEEP + w)) {
+          Atomics.notify(ctl, CTL.JOB);
+          break;
+        }
       }
+      this.splitCalls++;
     }
-    this.splitCalls++;
 
-    // Claim chunks here too, until none is left.
+    // Claim chunks here (all of them when not published), until none is left.
     const buffer = att.direct.memory.buffer;
     const part = args.slice();
     let mine = 0;
-    for (;;) {
-      const cur = Atomics.load(ctl, CTL.JOB);
-      const c = cur & (MAX_CHUNKS - 1);
-      if (c >= chunks) break;
-      if (Atomics.compareExchange(ctl, CTL.JOB, cur, cur + 1) !== cur) continue;
+    for (let next = 0; ; ) {
+      let c: number;
+      if (publish) {
+        const cur = Atomics.load(ctl, CTL.JOB);
+        c = cur & (MAX_CHUNKS - 1);
+        if (c >= chunks) break;
+        if (Atomics.compareExchange(ctl, CTL.JOB, cur, cur + 1) !== cur) continue;
+      } else {
+        c = next++;
+        if (c >= chunks) break;
+      }
       const start = c * chunk;
       for (let i = 0; i < trait.pointers; i++) part[i] = args[i] !== 0 ? args[i] + start * 4 : 0;
       part[trait.pointers] = Math.min(n, start + chunk) - start;
@@ -385,19 +421,22 @@ export class WorkerPool {
       if (scratch) f64.set(new Float64Array(buffer, MAIN_SCRATCH, scratch), at + 1);
       mine++;
     }
-    // Wait for the chunks the workers claimed.
-    const theirs = chunks - mine;
-    this.workerChunks += theirs;
-    if (Atomics.load(ctl, CTL.DONE) < theirs) this.waitForWorkers(theirs, now);
-    const finished = performance.now();
-    this.lastJobEnd = finished;
-    if (Atomics.load(ctl, CTL.ERROR) !== 0) {
-      const why = `worker ${Atomics.load(ctl, CTL.ERROR) - 1}'s kernel threw during ${this.names[index]}`;
-      this.fail(why);
-      this.close();
-      throw new WorkerPoolError(`${why}; its chunk may be partly stepped. The pool is closed: later steps run on one thread`);
+    if (publish) {
+      // Wait for the chunks the workers claimed.
+      const theirs = chunks - mine;
+      this.workerChunks += theirs;
+      if (Atomics.load(ctl, CTL.DONE) < theirs) this.waitForWorkers(theirs, started);
+      const finished = performance.now();
+      this.lastJobEnd = finished;
+      if (Atomics.load(ctl, CTL.ERROR) !== 0) {
+        const why = `worker ${Atomics.load(ctl, CTL.ERROR) - 1}'s kernel threw during ${this.names[index]}`;
+        this.fail(why);
+        this.close();
+        throw new WorkerPoolError(`${why}; its chunk may be partly stepped. The pool is closed: later steps run on one thread`);
+      }
+      this.checkLiveness(att, gen, finished);
+      this.judgeWorkers(theirs / chunks);
     }
-    this.checkLiveness(att, gen, finished);
 
     // Combine in chunk order, whoever ran them.
     if (scratch) {
@@ -412,6 +451,29 @@ export class WorkerPool {
       result = trait.returns === 'sum' ? result + r : trait.returns === 'max' ? Math.max(result, r) : result && r ? 1 : 0;
     }
     return result;
+  }
+
+  /**
+   * Backs off when the workers do not pull their weight: if, over recent split calls, they ran
+   * less than half their fair share of chunks (they were asleep, descheduled, or share one
+   * physical core with this thread, where their spinning only slows it down), the next calls run
+   * on this thread alone — 256 of them, doubling while it keeps happening (up to 16K) — and the
+   * workers fall asleep. Results do not change: element-wise calls are identical either way and
+   * reductions are combined per chunk in both.
+   */
+  private judgeWorkers(share: number): void {
+    const fair = this.workers.length / this.threads;
+    this.shareAvg = 0.75 * this.shareAvg + 0.25 * (share / fair);
+    if (++this.judged < 8) return;
+    if (this.shareAvg < 0.5) {
+      this.backoffUntil = this.calls + this.backoff;
+      this.backoff = Math.min(this.backoff * 2, 16384);
+      this.backoffs++;
+      this.shareAvg = 1;
+      this.judged = 0;
+    } else if (this.shareAvg > 0.8) {
+      this.backoff = 256;
+    }
   }
 
   /** Spins, then blocks where it may, until the workers finished `theirs` chunks; throws after timeoutMs. */

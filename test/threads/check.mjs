@@ -6,6 +6,7 @@ export async function checkThreads(eo) {
   const info = await eo.initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 10000 });
   const report = { threads: info.threads, reason: info.reason ?? null, relaxedSimd: info.build.relaxedSimd, rules: {} };
   if (info.threads < 2) return report;
+  eo.threadPool().forceSplit(); // correctness check: split every eligible call, no back-off
   const n = 50003;
   const cases = [['adam', { lr: 1e-2 }], ['sgd', { lr: 1e-2, momentum: 0.9 }], ['hvadam', { lr: 1e-2 }]];
   for (const [rule, options] of cases) {

@@ -53,6 +53,7 @@ beforeAll(async () => {
   // minElements 64: every group here is split, so small test sizes exercise the ranges.
   const info = await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 5000 });
   expect(info.threads).toBe(2);
+  threadPool()!.forceSplit(); // no back-off on a busy test machine: every eligible call is split
 });
 
 afterAll(() => closeThreads());
@@ -130,6 +131,7 @@ describe('a worker that stops answering', () => {
   it('hung: the steps complete on the other threads; WorkerTimeoutError once it ignored jobs for timeoutMs', async () => {
     closeThreads();
     await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 300, spinMs: 0.1 });
+    threadPool()!.forceSplit();
     const one = build(RULES.adam, {}, false);
     const many = build(RULES.adam, {}, true);
     await whenThreadsReady();
@@ -151,6 +153,7 @@ describe('a worker that stops answering', () => {
   it('crashed: WorkerPoolError at the next step, which completes on one thread', async () => {
     closeThreads();
     await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 5000 });
+    threadPool()!.forceSplit();
     const one = build(RULES.sgd, { momentum: 0.9 }, false);
     const many = build(RULES.sgd, { momentum: 0.9 }, true);
     await whenThreadsReady();
@@ -164,6 +167,36 @@ describe('a worker that stops answering', () => {
     for (const name of one.tensorNames) expect(Array.from(many.param(name))).toEqual(Array.from(one.param(name)));
     closeThreads();
     await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 5000 });
+    threadPool()!.forceSplit();
+  });
+});
+
+describe('back-off', () => {
+  it('runs on one thread, with the same results, once the workers stop taking chunks', async () => {
+    closeThreads();
+    await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 60_000 });
+    const one = build(RULES.adam, {}, false);
+    const many = build(RULES.adam, {}, true);
+    await whenThreadsReady();
+    threadPool()!.simulateHang(0);
+    await new Promise((r) => setTimeout(r, 100));
+    stepBoth(one, many, 8, 4); // 8 steps x 2 groups: the hung worker takes no chunk
+    expect(threadPool()!.backoffs).toBeGreaterThanOrEqual(1);
+    for (const name of one.tensorNames) expect(Array.from(many.param(name))).toEqual(Array.from(one.param(name)));
+    closeThreads();
+    await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 5000 });
+    threadPool()!.forceSplit();
+  });
+});
+
+describe("threads: 'auto'", () => {
+  it('calibrates: threads only where splitting paid, with the measured rows', async () => {
+    const info = await initThreads();
+    expect(info.calibration?.rows.length).toBe(4);
+    if (info.threads > 1) expect(info.minElements).toBe(info.calibration?.minElements);
+    else expect(info.reason).toMatch(/^calibration/);
+    await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 5000 });
+    threadPool()!.forceSplit();
   });
 });
 
@@ -173,5 +206,6 @@ describe('fallbacks', () => {
     expect(info.threads).toBe(1);
     expect(threadPool()).toBeUndefined();
     await initThreads({ threads: 2, minElements: 64, minElementsIdle: 0, timeoutMs: 5000 });
+    threadPool()!.forceSplit();
   });
 });
