@@ -228,7 +228,7 @@ lines.push(
   '',
   'G elements/s. edgeoptim 1 thread in bold; in brackets: for the threads and relaxed columns the speed-up over edgeoptim 1 thread, ' +
     'for every other column edgeoptim 1 thread ÷ that column (so 300× means edgeoptim is 300 times faster). ' +
-    `"${threads} threads" = the calling thread + ${threads - 1} worker(s), calls under ${DEFAULT_MIN_ELEMENTS / K}K elements stay on one thread. — = the peer has no such rule.`,
+    `"${threads} threads" = the calling thread + ${threads - 1} worker(s) with the default policy: calls under ${DEFAULT_MIN_ELEMENTS / K}K elements stay on one thread, and the pool backs off to one thread while the worker runs under half its share of chunks. — = the peer has no such rule.`,
   '',
   `| rule | N | ${colOrder.map((k) => COLUMNS[k]).join(' | ')} |`,
   `|---|---|${colOrder.map(() => '---').join('|')}|`,
@@ -264,7 +264,7 @@ lines.push(
 if (threshold.length) {
   lines.push(
     '',
-    `Where the worker pool pays (Adam, split forced at every size; µs per step): busy = steps back to back (the worker is spinning); idle = 5 ms between steps, longer than the workers' 1 ms spin, so each step must wake a sleeping worker (a training loop).`,
+    `Where the worker pool pays (Adam, every call split, no back-off; µs per step): busy = steps back to back (the worker is spinning); idle = 5 ms between steps, longer than the workers' 1 ms spin, so each step must wake a sleeping worker (a training loop).`,
     '',
     '| N | 1 thread | pool, busy | speed-up | 1 thread after idle | pool after idle | speed-up |',
     '|---|---|---|---|---|---|---|',

@@ -4,7 +4,7 @@
 // and must be woken, as in a training loop where forward/backward run between steps).
 import { Optimizer } from '../src/optimizer';
 import { adamSpec } from '../src/rules/adam';
-import { initThreads, closeThreads, whenThreadsReady } from '../src/threads/index';
+import { initThreads, closeThreads, whenThreadsReady, threadPool } from '../src/threads/index';
 import { median } from './timing';
 import { interleave, syncContender, type Contender } from './contender';
 import { fillRandom, type TimingOptions } from './rule-throughput';
@@ -53,6 +53,7 @@ function make(n: number, threads: boolean): { step(): unknown } {
 /** Runs with its own pool (minElements 0), closed at the end; the caller restarts its own. */
 export async function timeThreshold(sizes: readonly number[], t: TimingOptions, threads: number, gapMs = 5): Promise<ThresholdRow[]> {
   const info = await initThreads({ threads, minElements: 0, minElementsIdle: 0 });
+  threadPool()?.forceSplit(); // raw behaviour: every call split, no back-off
   if (info.threads < 2) {
     console.warn(`no worker pool: ${info.reason}`);
     return [];
