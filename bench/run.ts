@@ -185,7 +185,7 @@ for (const rule of rules) {
 closeThreads();
 
 console.log('\nsmall tensors (Adam, 1 thread) ...');
-const small = await timeSmallTensors(timing);
+const small = await timeSmallTensors(timing, collect);
 console.log('threshold of the worker pool (Adam) ...');
 await selectKernelBuild({ relaxedSimd: false });
 const threshold = await timeThreshold([4 * K, 16 * K, 32 * K, 64 * K, 256 * K, M], timing, threads);

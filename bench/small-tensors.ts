@@ -4,7 +4,8 @@
 // (a per-tensor loop, as torch's for-loop implementation does) and TF.js (one op chain per variable).
 import { Optimizer } from '../src/optimizer';
 import { adamSpec } from '../src/rules/adam';
-import { timeIt, type Timing } from './timing';
+import type { Timing } from './timing';
+import { interleave, syncContender } from './contender';
 import { fillRandom, type TimingOptions } from './rule-throughput';
 import { timeTfjsMany } from './peers/tfjs';
 
@@ -27,7 +28,7 @@ export function smallTensorSizes(count = 300, seed = 3): number[] {
   });
 }
 
-export async function timeSmallTensors(t: TimingOptions): Promise<SmallTensorsResult> {
+export async function timeSmallTensors(t: TimingOptions, betweenRounds?: () => void): Promise<SmallTensorsResult> {
   const sizes = smallTensorSizes();
   const total = sizes.reduce((a, b) => a + b, 0);
   const options = { lr: 1e-3 };
@@ -55,20 +56,21 @@ export async function timeSmallTensors(t: TimingOptions): Promise<SmallTensorsRe
       kernels.adam_step(p.param + o, p.grad + o, p.exp_avg + o, p.exp_avg_sq + o, 0, tensor.size, (1e-3 * bc2) / bc1, 0.1, 0.999, 0.001, 1e-8 * bc2, 0, 1, 1, 0);
     }
   };
-  const trials = { ...t, trials: Math.max(t.trials, 7) };
-  // Interleaved, so drifting machine load hits both sides alike.
-  const r1 = timeIt(() => many.step(), trials);
-  const r2 = timeIt(() => one.step(), trials);
-  const r3 = timeIt(() => many.step(), trials);
-  const r4 = timeIt(() => one.step(), trials);
-  const pick = (a: Timing, b: Timing): Timing => ({ seconds: Math.min(a.seconds, b.seconds), trials: [...a.trials, ...b.trials] });
+  // Interleaved trials, so drifting load hits every variant alike.
+  const r = await interleave(
+    { many: syncContender(() => void many.step()), one: syncContender(() => void one.step()), perTensor: syncContender(perTensor) },
+    Math.max(t.trials, 11),
+    t.targetMs,
+    undefined,
+    betweenRounds,
+  );
   return {
     tensors: sizes.length,
     elements: total,
     paddedElements: layout.slotLength,
-    many: pick(r1, r3),
-    one: pick(r2, r4),
-    perTensorCalls: timeIt(perTensor, trials),
+    many: r.many,
+    one: r.one,
+    perTensorCalls: r.perTensor,
     tfjsWasmMany: await timeTfjsMany(sizes, 'wasm', t),
     tfjsWasmOne: await timeTfjsMany([total], 'wasm', t),
   };
