@@ -350,6 +350,8 @@ export class WorkerPool {
     const chunks = Math.ceil(n / chunk);
     if (chunks < 2) return fn(...args);
     const now = performance.now();
+    // Were the workers spinning when this call came (not asleep after an idle gap)?
+    const warm = now - this.lastJobEnd <= this.options.spinMs;
     let split = true;
     if (this.calls++ < this.backoffUntil && !this.noBackoff) {
       split = false; // the workers have not been pulling their weight lately (see below)
@@ -362,7 +364,7 @@ export class WorkerPool {
       // Reductions still run chunk by chunk, so their sums do not depend on whether a call was split.
       return trait.scratch || trait.returns ? this.runChunks(att, index, fn, trait, args, n, chunk, chunks, false, now) : fn(...args);
     }
-    return this.runChunks(att, index, fn, trait, args, n, chunk, chunks, true, now);
+    return this.runChunks(att, index, fn, trait, args, n, chunk, chunks, true, now, warm);
   }
 
   /**
@@ -371,7 +373,7 @@ export class WorkerPool {
    */
   private runChunks(
     att: Attachment, index: number, fn: (...a: number[]) => number, trait: KernelTrait, args: number[],
-    n: number, chunk: number, chunks: number, publish: boolean, started: number,
+    n: number, chunk: number, chunks: number, publish: boolean, started: number, warm = false,
   ): number {
     const { ctl, f64 } = this;
     const scratch = trait.scratch ?? 0;
@@ -435,7 +437,8 @@ export class WorkerPool {
         throw new WorkerPoolError(`${why}; its chunk may be partly stepped. The pool is closed: later steps run on one thread`);
       }
       this.checkLiveness(att, gen, finished);
-      this.judgeWorkers(theirs / chunks);
+      // A worker woken by this call arrives late by design; judge only calls it was awake for.
+      if (warm) this.judgeWorkers(theirs / chunks);
     }
 
     // Combine in chunk order, whoever ran them.
