@@ -281,6 +281,11 @@ export class DeviceOptimizer<O extends object> {
     return this.exclusive(async () => this.readTensor(name, 'param'));
   }
 
+  /** A copy of a gradient, wherever it lives. */
+  readGrad(name: string): Promise<Float32Array> {
+    return this.exclusive(async () => this.readTensor(name, 'grad'));
+  }
+
   /** A copy of one state slot of a tensor, wherever it lives. */
   readState(name: string, slot: string): Promise<Float32Array> {
     return this.exclusive(async () => {
@@ -657,7 +662,7 @@ export class DeviceOptimizer<O extends object> {
     const { group, layout } = this.entry(name);
     const g = this.groups[group];
     this.checkUsable(g);
-    if (!g.gpu) return slot === 'param' ? g.cpu.param(name).slice() : g.cpu.state(name, slot).slice();
+    if (!g.gpu) return (slot === 'param' ? g.cpu.param(name) : slot === 'grad' ? g.cpu.grad(name) : g.cpu.state(name, slot)).slice();
     const gpu = g.gpu;
     let out: Float32Array | null = null;
     const ok = await this.guardGpu(async () => {

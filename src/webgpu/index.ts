@@ -9,3 +9,4 @@ export { probeWebGpu, getRuntime, buildRuleModel, type GpuRuntime, type ProbeRes
 export { GRAPHS, type RuleGraph, type AnyRuleGraph, type GraphVectors, type GraphResult } from './graphs/index';
 export { GraphBuilder, Value, ONNX_OPSET, ONNX_IR_VERSION, type Operand } from '../onnx/graph';
 export type { OrtModule, OrtTensor, OrtSession } from './ort';
+export { saveDeviceCheckpoint, loadDeviceCheckpoint } from './checkpoint';

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import * as eo from '../../dist/index.js';
 import * as gpu from '../../dist/webgpu.js';
 import { makeCases } from './cases.mjs';
+import { makeCheckpointCases } from './checkpoint.cases.mjs';
 import { makePersonalizeCases } from './personalize.cases.mjs';
 import { makeSoakCases } from './soak.cases.mjs';
 
@@ -17,7 +18,7 @@ if (!probe.available) {
 
 const ctx = { eo, gpu, ort };
 // Personalize first: the device-loss case (last in makeCases) destroys the shared device.
-for (const c of [...makePersonalizeCases(ctx), ...makeSoakCases(ctx), ...makeCases(ctx)]) {
+for (const c of [...makePersonalizeCases(ctx), ...makeSoakCases(ctx), ...makeCheckpointCases(ctx), ...makeCases(ctx)]) {
   Deno.test({
     name: c.name,
     ignore: !probe.available,
