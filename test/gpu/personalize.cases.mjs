@@ -1,7 +1,7 @@
 // "Personalize a classifier on this device" on WebGPU: a 2-layer head over fixed embeddings whose
 // training graph (forward + backward, edgeoptim/ort) runs on ONNX Runtime's WebGPU EP, with the
 // optimizer state on the same device (edgeoptim/webgpu). Runtime-agnostic like cases.mjs: run by
-// test/gpu/personalize.deno.test.mjs and test/gpu/personalize.html, against the bundles in dist/.
+// test/gpu/deno.test.mjs and test/gpu/page.html (npm run test:gpu), against the bundles in dist/.
 //
 // Checked: the GPU path ('flat': the optimizer's param buffer is the graph's input and its grad
 // buffer the graph's output; 'tensors': GPU-to-GPU copies) follows the CPU path (ORT wasm EP +
